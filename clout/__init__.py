@@ -1,0 +1,1 @@
+"""Clout: the CLI and settings that join ingest, index and web."""

@@ -1,0 +1,63 @@
+"""`clout ingest`: sources in, one line per item out, a summary, exit 1 if anything failed."""
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+import click
+
+from ..cli import cli, pass_state
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--limit", type=click.IntRange(min=1), help="At most N items from each feed or sitemap (newest first).")
+@click.option("--since", "since", metavar="DATE", default="", help="Skip feed items and pages older than DATE (YYYY-MM-DD).")
+@click.option("--same-site/--any-site", default=True, show_default=True, help="When crawling, stay on the start page's site.")
+@click.option("--max-depth", type=click.IntRange(min=0), default=0, show_default=True, help="Follow links from a start page this many levels deep.")
+@click.option("--dry-run", is_flag=True, help="List what would be ingested; store nothing.")
+@click.option("--model", "whisper_model", envvar="CLOUT_WHISPER_MODEL", default="", help="Whisper model name or directory for audio.")
+@click.option("--words", "word_timestamps", is_flag=True, help="Keep word-level timestamps when transcribing.")
+@pass_state
+def ingest(state, sources, limit, since, same_site, max_depth, dry_run, whisper_model, word_timestamps):
+    """Add files, directories, URLs, sitemaps and feeds to the knowledge base.
+
+    Prints one line per item: added, updated, unchanged, duplicate-of, or failed with the reason.
+    """
+    from ingest.batch import FAILED, Outcome, run
+    from ingest.dates import iso_date
+    from ingest.sources import Context, Options
+    from index.kb import BusyError
+
+    if since and not iso_date(since):
+        raise click.BadParameter(f"{since!r} is not a date", param_hint="--since")
+    options = Options(
+        limit=limit, since=iso_date(since), same_site=same_site, max_depth=max_depth,
+        whisper_model=whisper_model or state.settings.whisper_model, word_timestamps=word_timestamps,
+    )
+    kb = state.kb()
+
+    def sink(doc) -> Outcome:
+        added = kb.add(doc)
+        detail = f"{added.chunks} chunks" if added.status in ("added", "updated") else ""
+        if doc.extra.get("encoding"):
+            detail = ", ".join(p for p in (detail, f"read as {doc.extra['encoding']}") if p)
+        return Outcome(doc.source, added.status, added.duplicate_of or detail, added.doc_id, added.chunks)
+
+    ctx = Context(state.settings, options, known=kb.known, transcripts=kb.store)
+    counts: Counter = Counter()
+    started = time.monotonic()
+    try:
+        with kb.writing():
+            for outcome in run(sources, ctx, sink, dry_run=dry_run):
+                counts[outcome.status] += 1
+                click.echo(outcome.line(), err=outcome.status == FAILED)
+    except BusyError as e:
+        raise click.ClickException(str(e)) from None
+    except KeyboardInterrupt:
+        click.echo("interrupted: what was done is saved; run the same command again to continue", err=True)
+        raise SystemExit(130)
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "nothing to ingest"
+    click.echo(f"{summary} in {time.monotonic() - started:.1f} s")
+    if counts[FAILED]:
+        raise SystemExit(1)

@@ -1,0 +1,22 @@
+"""`clout serve`: the search page, API and widget through waitress."""
+from __future__ import annotations
+
+import click
+
+from ..cli import cli, pass_state
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="CLOUT_HOST")
+@click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True, envvar="CLOUT_PORT")
+@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True, help="Request threads.")
+@pass_state
+def serve(state, host, port, threads):
+    """Serve the knowledge base over HTTP."""
+    from waitress import serve as waitress_serve
+
+    from web import create_app
+
+    app = create_app(settings=state.settings, kb=state.kb(readonly=True))
+    click.echo(f"Clout is serving {state.settings.data_dir} on http://{host}:{port}/  (Ctrl-C stops)")
+    waitress_serve(app, host=host, port=port, threads=threads, ident="clout")

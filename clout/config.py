@@ -1,0 +1,70 @@
+"""Settings: the one place that decides defaults, limits and where data lives.
+
+Defaults work with no setup; `CLOUT_*` environment variables override them, and CLI flags override
+those. Packages receive the values they need as arguments; nothing reads the environment elsewhere.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+MB = 1024 * 1024
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    try:
+        return int(value) if value else default
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {value!r}") from None
+
+
+def _env_list(name: str) -> tuple[str, ...]:
+    value = os.environ.get(name, "")
+    return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("data")
+    # Local files larger than this are refused rather than read into memory.
+    max_file_bytes: int = 20 * MB
+    # Downloads of HTML pages and feeds stop at this size.
+    max_page_bytes: int = 5 * MB
+    # Audio downloads stop at this size (an hour of 128 kbit/s MP3 is ~60 MB).
+    max_audio_bytes: int = 500 * MB
+    allow_private_urls: bool = False
+    user_agent: str = "CloutBot/0.1 (+https://github.com/clout-search/clout; knowledge-base indexer)"
+    http_timeout: float = 20.0
+    per_host_delay: float = 0.5
+    respect_robots: bool = True
+    whisper_model: str = "tiny.en"
+    whisper_device: str = "auto"
+    whisper_compute_type: str = "default"
+    allowed_origins: tuple[str, ...] = field(default_factory=tuple)
+    rate_limit_per_minute: int = 0
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Settings":
+        base = cls(
+            data_dir=Path(os.environ.get("CLOUT_DATA_DIR") or "data"),
+            max_file_bytes=_env_int("CLOUT_MAX_FILE_MB", 20) * MB,
+            max_page_bytes=_env_int("CLOUT_MAX_PAGE_MB", 5) * MB,
+            max_audio_bytes=_env_int("CLOUT_MAX_AUDIO_MB", 500) * MB,
+            allow_private_urls=_env_bool("CLOUT_ALLOW_PRIVATE_URLS"),
+            respect_robots=not _env_bool("CLOUT_IGNORE_ROBOTS"),
+            whisper_model=os.environ.get("CLOUT_WHISPER_MODEL") or "tiny.en",
+            whisper_device=os.environ.get("CLOUT_WHISPER_DEVICE") or "auto",
+            whisper_compute_type=os.environ.get("CLOUT_WHISPER_COMPUTE_TYPE") or "default",
+            allowed_origins=_env_list("CLOUT_ALLOWED_ORIGINS"),
+            rate_limit_per_minute=_env_int("CLOUT_RATE_LIMIT", 0),
+        )
+        return replace(base, **{k: v for k, v in overrides.items() if v is not None})

@@ -1,0 +1,1 @@
+"""Index: everything persistent — the SQLite store, the FAISS vectors — and search over them."""

@@ -1,0 +1,135 @@
+"""The FAISS vector index: one vector per chunk under the chunk's id, saved atomically.
+
+The index file is derived data: it can always be rebuilt from the vectors SQLite keeps. A sidecar
+records which store generation it reflects, how many vectors it holds and a checksum of their ids,
+so a torn, stale or foreign file is caught at open and never served.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+INDEX_FILE = "vectors.faiss"
+SIDECAR_FILE = "vectors.json"
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    generation: int
+    count: int
+    id_checksum: int
+    model: str
+    dim: int
+
+
+def id_checksum(ids: np.ndarray) -> int:
+    """Order-independent checksum of a set of ids."""
+    ids = np.sort(np.asarray(ids, dtype=np.int64))
+    return zlib.crc32(ids.tobytes())
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    dirfd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dirfd)
+    finally:
+        os.close(dirfd)
+
+
+class VectorIndex:
+    """Inner-product search over normalised vectors, keyed by chunk id."""
+
+    def __init__(self, dim: int):
+        import faiss
+
+        self.dim = dim
+        self.index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+
+    @property
+    def count(self) -> int:
+        return int(self.index.ntotal)
+
+    def ids(self) -> np.ndarray:
+        import faiss
+
+        return faiss.vector_to_array(self.index.id_map).astype(np.int64)
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        if len(ids):
+            self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
+
+    def remove(self, ids) -> None:
+        ids = np.asarray(list(ids), dtype=np.int64)
+        if len(ids):
+            self.index.remove_ids(ids)
+
+    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, ids) of the k nearest vectors; ids are -1 where fewer exist."""
+        if self.count == 0:
+            return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
+        scores, ids = self.index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), min(k, self.count))
+        keep = ids[0] >= 0
+        return scores[0][keep], ids[0][keep]
+
+    # -- persistence -------------------------------------------------------------------------
+    def save(self, directory: Path, generation: int, model: str) -> None:
+        import faiss
+
+        data = faiss.serialize_index(self.index).tobytes()
+        _write_atomic(directory / INDEX_FILE, data)
+        info = {
+            "generation": generation,
+            "count": self.count,
+            "id_checksum": id_checksum(self.ids()),
+            "model": model,
+            "dim": self.dim,
+            "file_crc32": zlib.crc32(data),
+        }
+        _write_atomic(directory / SIDECAR_FILE, json.dumps(info).encode())
+
+    @classmethod
+    def load(cls, directory: Path, dim: int) -> tuple["VectorIndex", dict]:
+        """The saved index and its sidecar; raises ValueError if either is missing or damaged."""
+        import faiss
+
+        index_path, sidecar_path = directory / INDEX_FILE, directory / SIDECAR_FILE
+        if not index_path.exists() or not sidecar_path.exists():
+            raise ValueError("no saved vector index")
+        try:
+            info = json.loads(sidecar_path.read_text())
+        except (OSError, json.JSONDecodeError) as e:
+            raise ValueError(f"unreadable index sidecar ({e})") from None
+        data = index_path.read_bytes()
+        if zlib.crc32(data) != info.get("file_crc32"):
+            raise ValueError("the index file's checksum does not match (truncated or changed)")
+        try:
+            raw = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
+        except Exception as e:  # faiss raises RuntimeError with C++ text
+            raise ValueError(f"the index file is damaged ({str(e).splitlines()[0][:120]})") from None
+        if raw.d != dim:
+            raise ValueError(f"the index holds {raw.d}-dimensional vectors, not {dim}")
+        self = cls.__new__(cls)
+        self.dim = dim
+        self.index = faiss.downcast_index(raw) if not isinstance(raw, faiss.IndexIDMap2) else raw
+        if not isinstance(self.index, faiss.IndexIDMap2):
+            raise ValueError("the index file is not an id-mapped index")
+        return self, info

@@ -1,0 +1,146 @@
+"""What a source is, and how it becomes Documents: discover() expands, load() reads one item.
+
+Both are functions of their inputs, so a later scheduler can run load() for many items in parallel
+anywhere; everything persistent reaches them through the Context (what the store already knows).
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator, Protocol
+
+from clout.config import Settings
+
+from .document import Document, Segment
+from .errors import IngestError
+from .files import SUFFIXES, read_file
+
+MANIFEST = "manifest.toml"
+
+
+@dataclass(frozen=True)
+class Options:
+    """How far to follow a source: the CLI's --limit, --since, --same-site, --max-depth."""
+
+    limit: int | None = None
+    since: str = ""  # ISO date; older items are skipped
+    same_site: bool = True
+    max_depth: int = 0
+    whisper_model: str = ""
+    word_timestamps: bool = False
+
+
+class TranscriptCache(Protocol):
+    def get_transcript(self, audio_hash: str, model: str) -> list[Segment] | None: ...
+    def put_transcript(self, audio_hash: str, model: str, language: str, segments: list[Segment]) -> None: ...
+
+
+@dataclass
+class Context:
+    settings: Settings
+    options: Options = field(default_factory=Options)
+    # What the store holds for a source (content_hash, extra with etag/last_modified), or None.
+    known: Callable[[str], dict | None] = lambda source: None
+    transcripts: TranscriptCache | None = None
+    # Called with (event, payload) to report progress of long steps (downloads, transcription).
+    progress: Callable[[str, dict], None] = lambda event, payload: None
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thing to load: a file, a page or an episode. `source` becomes the document's identity."""
+
+    source: str
+    kind: str  # "file", "page", "episode", "audio"
+    hints: tuple = ()  # (key, value) pairs known before loading: manifest or feed entry fields
+
+    @property
+    def hint(self) -> dict:
+        return dict(self.hints)
+
+
+def is_url(source: str) -> bool:
+    return source.lower().startswith(("http://", "https://"))
+
+
+def _manifest_hints(directory: Path) -> dict[Path, dict]:
+    manifest = directory / MANIFEST
+    if not manifest.is_file():
+        return {}
+    try:
+        data = tomllib.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise IngestError(str(manifest), f"cannot read the manifest ({e})") from None
+    hints = {}
+    for entry in data.get("document", []):
+        entry = dict(entry)
+        file = entry.pop("file", None)
+        if file:
+            hints[(directory / file).resolve()] = entry
+    return hints
+
+
+def _discover_directory(root: Path, ctx: Context) -> Iterator[Item | IngestError]:
+    hints: dict[Path, dict] = {}
+    paths = []
+    for path in sorted(root.rglob("*")):
+        if path.name == MANIFEST:
+            try:
+                hints.update(_manifest_hints(path.parent))
+            except IngestError as e:
+                yield e
+        elif (path.is_file() or path.is_symlink()) and not any(p.startswith(".") for p in path.relative_to(root).parts):
+            paths.append(path)
+    for path in paths:
+        if path.suffix.lower() in SUFFIXES:
+            yield Item(str(path), "file", tuple(hints.get(path.resolve(), {}).items()))
+        else:
+            yield from _discover_other_file(path, ctx, quiet=True)
+
+
+def _discover_other_file(path: Path, ctx: Context, quiet: bool = False) -> Iterator[Item | IngestError]:
+    """Feeds and audio files; in a directory walk, unknown files are passed over silently."""
+    try:
+        from . import podcast
+    except ImportError:  # pragma: no cover - the podcast stage is optional in a minimal install
+        podcast = None
+    if podcast is not None and podcast.handles_path(path):
+        yield from podcast.discover_path(path, ctx)
+    elif not quiet:
+        yield IngestError(str(path), f"unsupported file type {path.suffix or '(none)'}")
+
+
+def discover(source: str, ctx: Context) -> Iterator[Item | IngestError]:
+    """The items a source stands for: a file, the files of a directory, the pages of a sitemap,
+    the entries of a feed. Problems come back as IngestError items so the batch goes on."""
+    if is_url(source):
+        from . import web
+
+        yield from web.discover(source, ctx)
+        return
+    path = Path(source)
+    if path.is_dir():
+        yield from _discover_directory(path, ctx)
+    elif not path.exists():
+        yield IngestError(source, "no such file or directory")
+    elif path.suffix.lower() in SUFFIXES:
+        hints = _manifest_hints(path.parent) if (path.parent / MANIFEST).is_file() else {}
+        yield Item(source, "file", tuple(hints.get(path.resolve(), {}).items()))
+    else:
+        yield from _discover_other_file(path, ctx)
+
+
+def load(item: Item, ctx: Context) -> Document:
+    """The Document for one item; IngestError when it cannot be had."""
+    if item.kind == "file":
+        return read_file(Path(item.source), ctx.settings.max_file_bytes, item.hint)
+    if item.kind == "page":
+        from . import web
+
+        return web.load(item, ctx)
+    if item.kind in {"episode", "audio"}:
+        from . import podcast
+
+        return podcast.load(item, ctx)
+    raise IngestError(item.source, f"unknown item kind {item.kind!r}")  # pragma: no cover

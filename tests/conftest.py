@@ -1,0 +1,55 @@
+"""Shared fixtures: real model, real SQLite and FAISS, real data from ../shared beside the checkout."""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("CLOUT_SHARED_DIR", ROOT.parent / "shared"))
+SEEDS = SHARED / "seeds"
+DATA = SHARED / "data"
+CORPUS = ROOT / "corpus"
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def clout(*args: str, data_dir: Path | None = None, env: dict | None = None):
+    """Run the real CLI in-process; returns click's Result (exit_code, stdout, stderr)."""
+    from clout.cli import _register, cli
+
+    _register()
+    argv = (["--data-dir", str(data_dir)] if data_dir else []) + list(args)
+    return CliRunner().invoke(cli, argv, env=env, catch_exceptions=False)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture(scope="session")
+def corpus_data(tmp_path_factory) -> Path:
+    """A data directory with the default corpus ingested once for the session. Read it, don't write it."""
+    directory = tmp_path_factory.mktemp("corpus") / "data"
+    result = clout("ingest", str(CORPUS), data_dir=directory)
+    assert result.exit_code == 0, result.output
+    return directory
+
+
+@pytest.fixture
+def corpus_copy(corpus_data: Path, tmp_path: Path) -> Path:
+    """A private copy of the corpus data directory, for tests that change it."""
+    target = tmp_path / "data"
+    shutil.copytree(corpus_data, target, ignore=shutil.ignore_patterns("write.lock"))
+    return target
+
+
+@pytest.fixture
+def python() -> str:
+    return sys.executable

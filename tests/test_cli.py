@@ -1,0 +1,104 @@
+"""The CLI contract on the seed corpus: ingest → search round trip, re-ingest, remove, stats, JSON shape."""
+from __future__ import annotations
+
+import json
+import shutil
+
+from conftest import CORPUS, clout
+
+RESULT_KEYS = {"doc_id", "title", "kind", "source", "url", "text", "snippet", "start", "end", "score"}
+
+
+def search_json(data_dir, query, k=5):
+    result = clout("search", "--json", "-k", str(k), query, data_dir=data_dir)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_executive_buy_in_finds_colin_shaw_first(corpus_data):
+    payload = search_json(corpus_data, "how do I get senior executives to buy in")
+    assert payload["query"] == "how do I get senior executives to buy in"
+    first = payload["results"][0]
+    assert first["author"] == "Colin Shaw"
+    assert first["source"].endswith("03-senior-management-buy-in.txt")
+    assert RESULT_KEYS <= set(first)
+    assert first["kind"] == "article" and first["start"] is None and first["end"] is None
+
+
+def test_stakeholder_question_finds_the_stakeholder_article(corpus_data):
+    payload = search_json(corpus_data, "map my internal stakeholders and treat colleagues as customers")
+    assert payload["results"][0]["source"].endswith("05-steal-a-page-from-customer-service.txt")
+
+
+def test_human_output_names_title_and_source(corpus_data):
+    result = clout("search", "guerrilla marketing in the executive offices", data_dir=corpus_data)
+    assert result.exit_code == 0
+    assert "Senior Management Buy-In" in result.stdout
+    assert "03-senior-management-buy-in.txt" in result.stdout
+
+
+def test_reingest_changes_nothing(corpus_copy):
+    before = json.loads(clout("stats", "--json", data_dir=corpus_copy).stdout)
+    result = clout("ingest", str(CORPUS), data_dir=corpus_copy)
+    assert result.exit_code == 0
+    lines = [l for l in result.stdout.splitlines() if ":" in l and not l.startswith("note")]
+    assert lines and all(l.startswith("unchanged:") for l in lines[:-1]), result.stdout
+    after = json.loads(clout("stats", "--json", data_dir=corpus_copy).stdout)
+    for key in ("documents", "duplicates", "chunks", "vectors"):
+        assert after[key] == before[key]
+
+
+def test_changed_file_replaces_its_chunks(tmp_path, data_dir):
+    article = tmp_path / "note.txt"
+    article.write_text("Quarterly pricing committee\n\n" + "The pricing committee meets every quarter to review discounts. " * 12)
+    assert clout("ingest", str(article), data_dir=data_dir).stdout.startswith("added:")
+    article.write_text("Volunteer gardening club\n\n" + "Volunteers plant tomatoes and water the seedlings at dawn. " * 12)
+    result = clout("ingest", str(article), data_dir=data_dir)
+    assert result.stdout.startswith("updated:"), result.stdout
+    hits = search_json(data_dir, "pricing committee discounts")["results"]
+    assert all("pricing" not in h["text"] for h in hits)
+    assert "tomatoes" in search_json(data_dir, "tomatoes seedlings")["results"][0]["text"]
+    stats = json.loads(clout("stats", "--json", data_dir=data_dir).stdout)
+    assert stats["documents"] == 1 and stats["consistent"]
+
+
+def test_republished_article_is_recorded_as_duplicate_and_never_shown_twice(corpus_data):
+    stats = json.loads(clout("stats", "--json", data_dir=corpus_data).stdout)
+    assert stats["duplicates"] >= 1
+    # A sentence from the shared body: only one of the two versions may answer.
+    results = search_json(corpus_data, "persuade staff across the country who didn't report to me", k=10)["results"]
+    versions = [r["source"] for r in results if "01-how-to-win" in r["source"] or "02-help-when" in r["source"]]
+    assert versions == [next(s for s in versions)], versions
+    assert len(versions) == 1
+
+
+def test_remove_original_promotes_its_duplicate(corpus_copy):
+    original = str(CORPUS / "articles" / "01-how-to-win-internal-support.txt")
+    result = clout("remove", original, data_dir=corpus_copy)
+    assert result.exit_code == 0 and "removed:" in result.stdout
+    results = search_json(corpus_copy, "Parliamentary Intern Pierre Trudeau", k=3)["results"]
+    assert results[0]["source"].endswith("02-help-when-you-have-no-clout.txt")
+    assert clout("remove", original, data_dir=corpus_copy).exit_code == 1
+
+
+def test_page_debris_never_reaches_the_index(corpus_data):
+    from index.kb import KnowledgeBase
+
+    kb = KnowledgeBase(corpus_data, readonly=True)
+    texts = " ".join(r[0] for r in kb.store.db.execute("SELECT text FROM chunks")).lower()
+    for debris in ("share on linkedin", "you may also like", "please enter your comment", "leave a reply",
+                   "neo-authoritarian", "lecture halls without lectures", "1 min read", "share this"):
+        assert debris not in texts, debris
+    kb.store.close()
+
+
+def test_stats_reports_model_and_consistency(corpus_data):
+    result = clout("stats", data_dir=corpus_data)
+    assert result.exit_code == 0
+    assert "all-MiniLM-L6-v2" in result.stdout and "consistent:  yes" in result.stdout
+
+
+def test_search_before_any_ingest_is_a_clear_error(data_dir):
+    result = clout("search", "anything", data_dir=data_dir)
+    assert result.exit_code == 1
+    assert "clout ingest" in result.output

@@ -1,0 +1,116 @@
+"""The store and vector index stay in step through crashes, damage and the wrong model."""
+from __future__ import annotations
+
+import json
+import random
+import signal
+import subprocess
+import textwrap
+import time
+
+import pytest
+
+from conftest import ROOT, clout
+from index.kb import KnowledgeBase
+from index.store import StoreError
+from index.vectors import INDEX_FILE, SIDECAR_FILE, VectorIndex
+
+
+def stats(data_dir):
+    return json.loads(clout("stats", "--json", data_dir=data_dir).stdout)
+
+
+def test_model_mismatch_is_refused(corpus_copy):
+    kb = KnowledgeBase(corpus_copy)
+    with kb.store.transaction() as db:
+        db.execute("UPDATE meta SET value = 'intfloat/e5-large-v2' WHERE key = 'model'")
+        db.execute("UPDATE meta SET value = '1024' WHERE key = 'dim'")
+    kb.store.close()
+    with pytest.raises(StoreError, match="e5-large-v2"):
+        KnowledgeBase(corpus_copy)
+    result = clout("search", "buy in", data_dir=corpus_copy)
+    assert result.exit_code == 1
+    assert "built with the embedding model intfloat/e5-large-v2" in result.output
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "delete", "stale_sidecar"])
+def test_damaged_vector_index_is_detected_and_rebuilt(corpus_copy, damage):
+    expected = stats(corpus_copy)
+    query = "guerrilla marketing results in the restrooms"
+    before = json.loads(clout("search", "--json", query, data_dir=corpus_copy).stdout)["results"][0]
+    index_file = corpus_copy / INDEX_FILE
+    if damage == "truncate":
+        index_file.write_bytes(index_file.read_bytes()[: index_file.stat().st_size // 2])
+    elif damage == "garbage":
+        index_file.write_bytes(b"\x00not a faiss index" * 100)
+    elif damage == "delete":
+        index_file.unlink()
+    else:
+        info = json.loads((corpus_copy / SIDECAR_FILE).read_text())
+        info["generation"] -= 3
+        (corpus_copy / SIDECAR_FILE).write_text(json.dumps(info))
+    result = clout("search", "--json", query, data_dir=corpus_copy)
+    assert result.exit_code == 0
+    if damage != "stale_sidecar":
+        assert "rebuilt from the store" in result.stderr
+    assert json.loads(result.stdout)["results"][0]["chunk_id"] == before["chunk_id"]
+    after = stats(corpus_copy)
+    assert after["consistent"] and after["vectors"] == expected["chunks"]
+
+
+def test_crash_between_commit_and_index_save_is_repaired(corpus_copy, tmp_path, python):
+    note = tmp_path / "late.txt"
+    note.write_text("Escalation ladders\n\n" + "Escalation ladders tell a frontline agent exactly whom to call next. " * 10)
+    script = textwrap.dedent(f"""
+        import os
+        from index.kb import KnowledgeBase
+        from ingest.files import read_file
+        from pathlib import Path
+        kb = KnowledgeBase({str(corpus_copy)!r})
+        kb.add(read_file(Path({str(note)!r}), 10**7))
+        os._exit(0)  # die after the SQLite commit, before the vector index is saved
+    """)
+    subprocess.run([python, "-c", script], cwd=ROOT, check=True, timeout=300)
+    result = clout("search", "--json", "whom does the frontline agent call next", data_dir=corpus_copy)
+    assert "out of step" in result.stderr, result.output
+    assert json.loads(result.stdout)["results"][0]["source"] == str(note)
+    assert stats(corpus_copy)["consistent"]
+
+
+def test_killed_mid_save_leaves_old_or_new_index(corpus_copy, python):
+    """SIGKILL a process that saves the index in a loop; every survivor file set must open whole."""
+    script = textwrap.dedent(f"""
+        import sys
+        import numpy as np
+        from index.kb import KnowledgeBase
+        kb = KnowledgeBase({str(corpus_copy)!r})
+        rng = np.random.default_rng(0)
+        vecs = rng.standard_normal((20000, 384)).astype("float32")
+        kb.vectors.add(np.arange(10**6, 10**6 + 20000), vecs)  # a bigger file makes a longer save
+        print("ready", flush=True)
+        while True:
+            kb.vectors.save(kb.data_dir, kb.store.generation, kb.embedder.name)
+    """)
+    expected = stats(corpus_copy)["chunks"]
+    rng = random.Random(7)
+    for attempt in range(6):
+        proc = subprocess.Popen([python, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(rng.uniform(0.0, 0.4))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        leftovers = [p.name for p in corpus_copy.glob("*.tmp")]
+        index, info = VectorIndex.load(corpus_copy, 384)  # must never raise: old or new, never torn
+        assert index.count == info["count"]
+        kb = KnowledgeBase(corpus_copy)
+        assert kb.check()["consistent"], leftovers
+        assert kb.vectors.count == expected  # the synthetic vectors have no rows: dropped at open
+        kb.close()
+
+
+def test_two_writers_are_serialised_with_a_clear_message(corpus_copy):
+    holder = KnowledgeBase(corpus_copy)
+    with holder.writing():
+        result = clout("ingest", str(ROOT / "corpus"), data_dir=corpus_copy)
+    assert result.exit_code == 1
+    assert "another Clout process" in result.output and "is writing to" in result.output
