@@ -23,7 +23,7 @@ from ingest.document import Chunk, Document, Segment
 
 from .embed import Embedder
 from .store import Store, StoreError
-from .vectors import INDEX_FILE, SIDECAR_FILE, VectorIndex, id_checksum
+from .vectors import INDEX_FILE, VectorIndex, id_checksum
 
 log = logging.getLogger(__name__)
 
@@ -293,4 +293,4 @@ def _embedding_text(chunk: Chunk) -> str:
     return f"{chunk.context}\n{chunk.text}" if chunk.context else chunk.text
 
 
-__all__ = ["KnowledgeBase", "Added", "BusyError", "StoreError", "SIDECAR_FILE"]
+__all__ = ["KnowledgeBase", "Added", "BusyError", "StoreError"]

@@ -1,8 +1,9 @@
 """The FAISS vector index: one vector per chunk under the chunk's id, saved atomically.
 
-The index file is derived data: it can always be rebuilt from the vectors SQLite keeps. A sidecar
-records which store generation it reflects, how many vectors it holds and a checksum of their ids,
-so a torn, stale or foreign file is caught at open and never served.
+The index file is derived data: it can always be rebuilt from the vectors SQLite keeps. Its header
+records which store generation it reflects, how many vectors it holds, a checksum of their ids and
+of the FAISS bytes; header and index are one file replaced in one rename, so a crash leaves the old
+file or the new one, and a torn, stale or foreign file is caught at open and never served.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 INDEX_FILE = "vectors.faiss"
-SIDECAR_FILE = "vectors.json"
+MAGIC = b"CLOUTVEC1\n"
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,6 @@ class VectorIndex:
         import faiss
 
         data = faiss.serialize_index(self.index).tobytes()
-        _write_atomic(directory / INDEX_FILE, data)
         info = {
             "generation": generation,
             "count": self.count,
@@ -104,21 +104,26 @@ class VectorIndex:
             "dim": self.dim,
             "file_crc32": zlib.crc32(data),
         }
-        _write_atomic(directory / SIDECAR_FILE, json.dumps(info).encode())
+        header = json.dumps(info).encode()
+        _write_atomic(directory / INDEX_FILE, MAGIC + len(header).to_bytes(4, "little") + header + data)
 
     @classmethod
     def load(cls, directory: Path, dim: int) -> tuple["VectorIndex", dict]:
-        """The saved index and its sidecar; raises ValueError if either is missing or damaged."""
+        """The saved index and its header; raises ValueError if it is missing or damaged."""
         import faiss
 
-        index_path, sidecar_path = directory / INDEX_FILE, directory / SIDECAR_FILE
-        if not index_path.exists() or not sidecar_path.exists():
+        index_path = directory / INDEX_FILE
+        if not index_path.exists():
             raise ValueError("no saved vector index")
+        blob = index_path.read_bytes()
+        if not blob.startswith(MAGIC) or len(blob) < len(MAGIC) + 4:
+            raise ValueError("the index file has no Clout header (damaged or foreign)")
+        size = int.from_bytes(blob[len(MAGIC) : len(MAGIC) + 4], "little")
         try:
-            info = json.loads(sidecar_path.read_text())
-        except (OSError, json.JSONDecodeError) as e:
-            raise ValueError(f"unreadable index sidecar ({e})") from None
-        data = index_path.read_bytes()
+            info = json.loads(blob[len(MAGIC) + 4 : len(MAGIC) + 4 + size])
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise ValueError(f"the index header is unreadable ({e})") from None
+        data = blob[len(MAGIC) + 4 + size :]
         if zlib.crc32(data) != info.get("file_crc32"):
             raise ValueError("the index file's checksum does not match (truncated or changed)")
         try:

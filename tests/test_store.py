@@ -13,7 +13,7 @@ import pytest
 from conftest import ROOT, clout
 from index.kb import KnowledgeBase
 from index.store import StoreError
-from index.vectors import INDEX_FILE, SIDECAR_FILE, VectorIndex
+from index.vectors import INDEX_FILE, MAGIC, VectorIndex
 
 
 def stats(data_dir):
@@ -46,9 +46,12 @@ def test_damaged_vector_index_is_detected_and_rebuilt(corpus_copy, damage):
     elif damage == "delete":
         index_file.unlink()
     else:
-        info = json.loads((corpus_copy / SIDECAR_FILE).read_text())
+        blob = index_file.read_bytes()
+        size = int.from_bytes(blob[len(MAGIC) : len(MAGIC) + 4], "little")
+        info = json.loads(blob[len(MAGIC) + 4 : len(MAGIC) + 4 + size])
         info["generation"] -= 3
-        (corpus_copy / SIDECAR_FILE).write_text(json.dumps(info))
+        header = json.dumps(info).encode()
+        index_file.write_bytes(MAGIC + len(header).to_bytes(4, "little") + header + blob[len(MAGIC) + 4 + size :])
     result = clout("search", "--json", query, data_dir=corpus_copy)
     assert result.exit_code == 0
     if damage != "stale_sidecar":
@@ -93,7 +96,7 @@ def test_killed_mid_save_leaves_old_or_new_index(corpus_copy, python):
     """)
     expected = stats(corpus_copy)["chunks"]
     rng = random.Random(7)
-    for attempt in range(6):
+    for attempt in range(10):
         proc = subprocess.Popen([python, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True)
         assert proc.stdout.readline().strip() == "ready"
         time.sleep(rng.uniform(0.0, 0.4))
