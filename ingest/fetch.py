@@ -375,7 +375,7 @@ class Fetcher:
 
 def _check_type(url: str, content_type: str, accept: tuple[str, ...]) -> None:
     if accept and content_type and not any(a in content_type for a in accept):
-        raise FetchError(url, f"expected {' or '.join(accept)}, got {content_type}")
+        raise FetchError(url, f"unsupported content type {content_type}")
 
 
 def _retry_after_seconds(value: str) -> float:
