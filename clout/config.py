@@ -69,6 +69,7 @@ class Settings:
             http_timeout=float(_env_int("CLOUT_HTTP_TIMEOUT", 20)),
             per_host_delay=_env_int("CLOUT_PER_HOST_DELAY_MS", 500) / 1000,
             download_workers=max(1, _env_int("CLOUT_DOWNLOAD_WORKERS", 4)),
+            http_retries=max(0, _env_int("CLOUT_HTTP_RETRIES", 2)),
             whisper_model=os.environ.get("CLOUT_WHISPER_MODEL") or "tiny.en",
             whisper_device=os.environ.get("CLOUT_WHISPER_DEVICE") or "auto",
             whisper_compute_type=os.environ.get("CLOUT_WHISPER_COMPUTE_TYPE") or "default",
