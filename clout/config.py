@@ -46,6 +46,11 @@ class Settings:
     http_timeout: float = 20.0
     per_host_delay: float = 0.5
     respect_robots: bool = True
+    # Web fetching: bounded retries (doubling from retry_backoff seconds), redirects, parallel downloads.
+    http_retries: int = 2
+    retry_backoff: float = 1.0
+    max_redirects: int = 5
+    download_workers: int = 4
     whisper_model: str = "tiny.en"
     whisper_device: str = "auto"
     whisper_compute_type: str = "default"
@@ -61,6 +66,10 @@ class Settings:
             max_audio_bytes=_env_int("CLOUT_MAX_AUDIO_MB", 500) * MB,
             allow_private_urls=_env_bool("CLOUT_ALLOW_PRIVATE_URLS"),
             respect_robots=not _env_bool("CLOUT_IGNORE_ROBOTS"),
+            http_timeout=float(_env_int("CLOUT_HTTP_TIMEOUT", 20)),
+            per_host_delay=_env_int("CLOUT_PER_HOST_DELAY_MS", 500) / 1000,
+            download_workers=max(1, _env_int("CLOUT_DOWNLOAD_WORKERS", 4)),
+            http_retries=max(0, _env_int("CLOUT_HTTP_RETRIES", 2)),
             whisper_model=os.environ.get("CLOUT_WHISPER_MODEL") or "tiny.en",
             whisper_device=os.environ.get("CLOUT_WHISPER_DEVICE") or "auto",
             whisper_compute_type=os.environ.get("CLOUT_WHISPER_COMPUTE_TYPE") or "default",

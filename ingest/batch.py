@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
@@ -54,14 +56,68 @@ def run(
             log.exception("discovering %s", source)
             yield Outcome(source, FAILED, f"unexpected error: {e}")
             continue
+        ctx.progress("discovered", {"source": source, "items": len(items)})
+        pages = [i for i in items if isinstance(i, Item) and i.kind == "page" and not dry_run]
         for item in items:
             if isinstance(item, IngestError):
                 yield Outcome(item.source, FAILED, item.reason)
-                continue
-            if dry_run:
+            elif dry_run:
                 yield Outcome(item.source, PLANNED, item.kind)
-                continue
-            yield _one(item, ctx, sink)
+            elif item.kind != "page":
+                yield _one(item, ctx, sink)
+        yield from _pages(pages, ctx, sink)
+
+
+def _pages(items: list[Item], ctx: Context, sink: Sink) -> Iterator[Outcome]:
+    """Web pages are loaded by a small pool (the wait is the network); the sink stays on this thread."""
+    workers = max(1, min(ctx.settings.download_workers, len(items)))
+    if workers == 1:
+        yield from (_one(item, ctx, sink) for item in items)
+        return
+    pool = ThreadPoolExecutor(workers, thread_name_prefix="clout-fetch")
+    pending: deque = deque()
+    todo = iter(items)
+    try:
+        for item in todo:
+            pending.append((item, pool.submit(_load, item, ctx)))
+            if len(pending) >= 2 * workers:
+                yield _stored(*pending.popleft(), sink)
+        while pending:
+            yield _stored(*pending.popleft(), sink)
+    finally:
+        # On Ctrl-C (or a consumer that stops early): drop queued loads and end the running ones fast.
+        fetcher = getattr(ctx, "_fetcher", None)
+        if pending and fetcher is not None:
+            fetcher.stopping.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _load(item: Item, ctx: Context):
+    try:
+        return load(item, ctx)
+    except Exception as e:  # handed to the main thread, which reports it like _one() does
+        return e
+
+
+def _stored(item: Item, future, sink: Sink) -> Outcome:
+    result = future.result()
+    if isinstance(result, Exception):
+        return _outcome_of_error(item, result)
+    try:
+        return sink(result)
+    except Exception as e:
+        return _outcome_of_error(item, e)
+
+
+def _outcome_of_error(item: Item, error: Exception) -> Outcome:
+    if isinstance(error, Unchanged):
+        return Outcome(error.source, UNCHANGED, error.detail)
+    if isinstance(error, IngestError):
+        return Outcome(error.source, FAILED, error.reason)
+    if isinstance(error, MemoryError):
+        return Outcome(item.source, FAILED, "ran out of memory reading it")
+    log.error("ingesting %s", item.source, exc_info=error)
+    return Outcome(item.source, FAILED, f"unexpected error: {type(error).__name__}: {error}")
 
 
 def _one(item: Item, ctx: Context, sink: Sink) -> Outcome:

@@ -1,14 +1,250 @@
-"""Web sources: article pages, sitemaps and feeds fetched over HTTP(S). (Articles issue.)"""
+"""Web sources: what a URL is (article page, sitemap, robots.txt, feed, start of a crawl) and its pages.
+
+discover() fetches the URL once to tell what it is and expands it into page Items; load() turns one
+page into a Document, re-fetching conditionally (ETag / Last-Modified) when the store already has it.
+"""
 from __future__ import annotations
 
+import re
+import threading
+import urllib.parse
+from collections import OrderedDict
 from typing import Iterator
 
-from .errors import IngestError
+from .errors import IngestError, Unchanged
+from .extract import extract_html
+from .feeds import Entry, looks_like_feed, parse_feed
+from .fetch import Fetcher, FetchError, Response
+from .sitemaps import looks_like_sitemap, parse_sitemap, robots_sitemaps
+from .sources import Item
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+# What a source URL may turn out to be: a page, an XML sitemap or feed (any *xml type), gzip, robots.txt.
+SOURCE_TYPES = HTML_TYPES + ("xml", "rss", "atom", "gzip", "text/plain")
+MAX_SITEMAPS = 50  # sitemap files read for one source, index files included
+MAX_CACHED_PAGES = 64  # pages fetched during discovery, kept for load() so they are not fetched twice
+NOT_PAGES = re.compile(
+    r"\.(jpe?g|png|gif|webp|svg|ico|pdf|zip|gz|tgz|mp3|m4a|mp4|mov|avi|webm|ogg|wav|css|js|json|xml|rss|woff2?|ttf|exe|dmg)$",
+    re.IGNORECASE,
+)
+_LOCK = threading.Lock()
+
+
+def fetcher_for(ctx) -> Fetcher:
+    """The batch's one Fetcher (politeness state, robots cache), kept on the Context."""
+    with _LOCK:
+        if getattr(ctx, "_fetcher", None) is None:
+            ctx._fetcher = Fetcher(ctx.settings)
+            ctx._fetched_pages = OrderedDict()
+        return ctx._fetcher
 
 
 def discover(source: str, ctx) -> Iterator:
-    yield IngestError(source, "web sources are not supported yet")
+    fetcher = fetcher_for(ctx)
+    try:
+        if urllib.parse.urlsplit(source).path.lower().endswith("/robots.txt"):
+            response = fetcher.get(source, accept=("text/plain",), check_robots=False)
+            sitemaps = robots_sitemaps(response.body.decode("utf-8", errors="replace"))
+            if not sitemaps:
+                yield IngestError(source, "the robots.txt lists no Sitemap: lines")
+                return
+            yield from _from_sitemaps(sitemaps, ctx, origin=source)
+            return
+        extra = (ctx.known(source) or {}).get("extra") or {}
+        response = fetcher.get(
+            source, accept=SOURCE_TYPES, etag=extra.get("etag", ""), last_modified=extra.get("last_modified", "")
+        )
+    except IngestError as e:
+        yield e
+        return
+    if response.not_modified:
+        yield Item(source, "page")  # a page stored before; load() confirms it is unchanged
+    elif looks_like_sitemap(response.body):
+        yield from _from_sitemaps([source], ctx, origin=source, first=response)
+    elif looks_like_feed(response.body, response.content_type):
+        yield from _from_feed(source, response.body, ctx)
+    elif _is_html(response):
+        _keep(ctx, source, response)
+        yield from _crawl(source, response, ctx)
+    else:
+        yield IngestError(source, f"not an HTML page, sitemap or feed ({response.content_type or 'no content type'})")
 
 
-def load(item, ctx):
-    raise IngestError(item.source, "web sources are not supported yet")
+def load(item: Item, ctx):
+    """The Document for one page; Unchanged when the server or the --since date says so."""
+    extra = (ctx.known(item.source) or {}).get("extra") or {}
+    response = _take(ctx, item.source)
+    if response is None:
+        response = fetcher_for(ctx).get(
+            item.source, accept=HTML_TYPES, etag=extra.get("etag", ""), last_modified=extra.get("last_modified", "")
+        )
+    if response.not_modified:
+        raise Unchanged(item.source, "not modified since the last fetch")
+    if not _is_html(response):
+        raise IngestError(item.source, f"not an HTML page ({response.content_type or 'no content type'})")
+    doc = extract_html(_html_text(response), item.source, url=response.url)
+    hints = item.hint
+    for name in ("title", "author", "date", "site"):
+        if not getattr(doc, name) and hints.get(name):
+            setattr(doc, name, hints[name])
+    doc.extra.update({k: v for k, v in (("etag", response.etag), ("last_modified", response.last_modified)) if v})
+    since = ctx.options.since
+    if since and doc.date and doc.date < since:
+        raise Unchanged(item.source, f"skipped: published {doc.date}, before --since {since}")
+    return doc
+
+
+# -- sitemaps and feeds -------------------------------------------------------------------------------
+
+
+def _from_sitemaps(urls: list[str], ctx, origin: str, first: Response | None = None) -> Iterator:
+    """The pages of one or more sitemaps, following sitemap indexes, newest first under --limit."""
+    fetcher = fetcher_for(ctx)
+    queue, seen, pages = list(urls), set(), {}
+    while queue and len(seen) < MAX_SITEMAPS:
+        url = queue.pop(0)
+        if url in seen:
+            continue
+        seen.add(url)
+        try:
+            response = first if (first is not None and url == origin) else fetcher.get(url, accept=SOURCE_TYPES)
+            sitemap = parse_sitemap(response.body, url)
+        except IngestError as e:
+            yield e
+            continue
+        queue.extend(urllib.parse.urljoin(url, child) for child in sitemap.sitemaps)
+        for loc, lastmod in sitemap.pages:
+            pages.setdefault(urllib.parse.urljoin(url, loc), lastmod)
+    chosen = [(u, d) for u, d in pages.items() if not (ctx.options.since and d and d < ctx.options.since)]
+    if not chosen and not pages:
+        yield IngestError(origin, "the sitemap lists no pages")
+    yield from (Item(u, "page") for u, _ in _newest(chosen, ctx.options.limit))
+
+
+def _from_feed(url: str, body: bytes, ctx) -> Iterator:
+    try:
+        feed = parse_feed(body, url)
+    except IngestError as e:
+        yield e
+        return
+    if feed.is_podcast:
+        try:
+            from . import podcast
+
+            yield from podcast.discover_feed(body, url, ctx)
+        except (ImportError, AttributeError):
+            yield IngestError(url, "podcast feeds are not supported yet")
+        return
+    entries = [e for e in feed.entries if not (ctx.options.since and e.date and e.date < ctx.options.since)]
+    if not feed.entries:
+        yield IngestError(url, "the feed has no entries")
+    for entry, _ in _newest([(e, e.date) for e in entries], ctx.options.limit):
+        yield entry_item(entry, url, feed.title)
+
+
+def entry_item(entry: Entry, feed_url: str, feed_title: str = "") -> Item | IngestError:
+    """The Item for one feed entry: its page for an article, its audio for an episode."""
+    hints = tuple((k, v) for k, v in (("title", entry.title), ("author", entry.author), ("date", entry.date),
+                                       ("site", feed_title), ("feed", feed_url)) if v)
+    if entry.is_episode:
+        return Item(entry.audio_url or entry.guid, "episode", hints + (("guid", entry.guid),))
+    if not entry.link:
+        return IngestError(feed_url, f"the entry {entry.title or entry.guid!r} has no link")
+    return Item(urllib.parse.urljoin(feed_url, entry.link), "page", hints)
+
+
+def _newest(pairs: list[tuple], limit: int | None) -> list[tuple]:
+    """At most `limit` of (thing, ISO date) pairs, newest first; all of them, in order, without a limit."""
+    if not limit:
+        return pairs
+    return sorted(pairs, key=lambda p: p[1] or "", reverse=True)[:limit]
+
+
+# -- pages and crawling -------------------------------------------------------------------------------
+
+
+def _crawl(start: str, response: Response, ctx) -> Iterator:
+    """The start page, then (with --max-depth) the pages it links to, breadth first."""
+    options, fetcher = ctx.options, fetcher_for(ctx)
+    limit = options.limit or float("inf")
+    yield Item(start, "page")
+    seen, count = {_normal(start), _normal(response.url)}, 1
+    frontier = [(start, response)]
+    for depth in range(1, options.max_depth + 1):
+        next_frontier = []
+        for page_url, page in frontier:
+            for link in links(page.body, page.url):
+                if count >= limit:
+                    return
+                if _normal(link) in seen or (options.same_site and not same_site(link, start)):
+                    continue
+                seen.add(_normal(link))
+                count += 1
+                if depth < options.max_depth:
+                    try:
+                        fetched = fetcher.get(link, accept=HTML_TYPES)
+                    except IngestError as e:
+                        yield e
+                        continue
+                    _keep(ctx, link, fetched)
+                    next_frontier.append((link, fetched))
+                yield Item(link, "page")
+        frontier = next_frontier
+
+
+def links(html: bytes, base: str) -> list[str]:
+    """The http(s) links of a page that may lead to articles, absolute, without fragments, in order."""
+    from bs4 import BeautifulSoup
+
+    found = []
+    for a in BeautifulSoup(html, "lxml").find_all("a", href=True):
+        if "nofollow" in (a.get("rel") or []):
+            continue
+        url, _ = urllib.parse.urldefrag(urllib.parse.urljoin(base, a["href"].strip()))
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme in ("http", "https") and not NOT_PAGES.search(parts.path):
+            found.append(url)
+    return list(dict.fromkeys(found))
+
+
+def same_site(url: str, start: str) -> bool:
+    host = lambda u: (urllib.parse.urlsplit(u).hostname or "").removeprefix("www.")  # noqa: E731
+    return host(url) == host(start)
+
+
+def _normal(url: str) -> str:
+    return urllib.parse.urldefrag(url)[0].rstrip("/")
+
+
+def _is_html(response: Response) -> bool:
+    if response.content_type in HTML_TYPES:
+        return True
+    head = response.body[:1024].lstrip().lower()
+    return not response.content_type and head.startswith((b"<!doctype html", b"<html"))
+
+
+def _html_text(response: Response) -> str | bytes:
+    """The page as text when the server names a charset Python knows; else bytes, for the extractor to sniff."""
+    if response.charset:
+        try:
+            return response.body.decode(response.charset, errors="replace")
+        except LookupError:
+            pass
+    return response.body
+
+
+def _keep(ctx, url: str, response: Response) -> None:
+    with _LOCK:
+        cache = ctx._fetched_pages
+        cache[url] = response
+        while len(cache) > MAX_CACHED_PAGES:
+            cache.popitem(last=False)
+
+
+def _take(ctx, url: str) -> Response | None:
+    fetcher_for(ctx)
+    with _LOCK:
+        return ctx._fetched_pages.pop(url, None)
+
+
+__all__ = ["discover", "load", "entry_item", "links", "same_site", "fetcher_for", "FetchError"]

@@ -6,7 +6,8 @@ from collections import Counter
 
 import click
 
-from ..cli import cli, pass_state
+from ..cli import cli, is_tty, pass_state
+from .progress import progress_for
 
 
 @cli.command()
@@ -42,16 +43,24 @@ def ingest(state, sources, limit, since, same_site, max_depth, dry_run, whisper_
         detail = f"{added.chunks} chunks" if added.status in ("added", "updated") else ""
         if doc.extra.get("encoding"):
             detail = ", ".join(p for p in (detail, f"read as {doc.extra['encoding']}") if p)
+        if doc.extra.get("extraction"):
+            detail = ", ".join(p for p in (detail, doc.extra["extraction"]) if p)
         return Outcome(doc.source, added.status, added.duplicate_of or detail, added.doc_id, added.chunks)
 
-    ctx = Context(state.settings, options, known=kb.known, transcripts=kb.store)
+    progress = progress_for(is_tty())
+
+    def report(event: str, payload: dict) -> None:
+        if event == "discovered":
+            progress.discovered(payload.get("items", 0))
+
+    ctx = Context(state.settings, options, known=kb.known, transcripts=kb.store, progress=report)
     counts: Counter = Counter()
     started = time.monotonic()
     try:
-        with kb.writing():
+        with kb.writing(), progress:
             for outcome in run(sources, ctx, sink, dry_run=dry_run):
                 counts[outcome.status] += 1
-                click.echo(outcome.line(), err=outcome.status == FAILED)
+                progress.done(outcome.line(), failed=outcome.status == FAILED)
     except BusyError as e:
         raise click.ClickException(str(e)) from None
     except KeyboardInterrupt:
