@@ -1,3 +1,2 @@
 """The CLI's commands, one module per family; importing this package registers them all."""
-from . import core, ingest, serve  # noqa: F401
-from . import extract  # noqa: F401,E402
+from . import core, extract, ingest, serve, sources  # noqa: F401
