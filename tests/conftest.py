@@ -28,6 +28,12 @@ def clout(*args: str, data_dir: Path | None = None, env: dict | None = None):
     return CliRunner().invoke(cli, argv, env=env, catch_exceptions=False)
 
 
+@pytest.fixture(scope="session")
+def httpserver_listen_address():
+    """pytest-httpserver binds loopback only, on a free port."""
+    return ("127.0.0.1", 0)
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"

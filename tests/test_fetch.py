@@ -15,11 +15,6 @@ MB = 1024 * 1024
 PAGE = b"<html><body><p>hello</p></body></html>"
 
 
-@pytest.fixture(scope="session")
-def httpserver_listen_address():
-    return ("127.0.0.1", 0)
-
-
 @pytest.fixture
 def server(httpserver):
     httpserver.no_handler_status_code = 404  # so /robots.txt is simply absent unless a test serves one
@@ -27,7 +22,7 @@ def server(httpserver):
 
 
 def fetcher(**overrides) -> Fetcher:
-    settings = dict(allow_private_urls=True, per_host_delay=0.0, retry_backoff=0.01, http_timeout=1.0)
+    settings = dict(allow_private_urls=True, per_host_delay=0.0, retry_backoff=0.01, http_timeout=5.0)
     return Fetcher(Settings(**(settings | overrides)))
 
 

@@ -117,3 +117,78 @@ def test_one_sync_at_a_time(blog, data_dir):
     with sync_lock(data_dir):
         result = clout("sync", data_dir=data_dir)
     assert result.exit_code == 1 and "another `clout sync`" in result.output
+
+
+# -- sources on the web: a feed of article pages served from 127.0.0.1 that changes between syncs --
+
+WEB_ENV = {"CLOUT_ALLOW_PRIVATE_URLS": "1", "CLOUT_PER_HOST_DELAY_MS": "0", "CLOUT_HTTP_TIMEOUT": "2", "CLOUT_HTTP_RETRIES": "0"}
+
+
+def page(title: str, sentence: str) -> str:
+    body = "".join(f"<p>{sentence} Paragraph {i} adds detail for readers who want the whole story.</p>" for i in range(6))
+    return f"<html><head><title>{title}</title></head><body><nav>Home · About</nav><article><h1>{title}</h1>{body}</article></body></html>"
+
+
+@pytest.fixture
+def changing_blog(httpserver):
+    from werkzeug import Response
+
+    state = {
+        "posts": {
+            "cfo": page("Pitching the CFO", "Show the finance team how fewer refunds lift the margin they report."),
+            "allies": page("Finding allies", "Find the colleague whose targets your project already helps."),
+            "queues": page("Shorter queues", "Operations leaders count repeat calls, so start with those."),
+        },
+        "broken": set(),
+    }
+
+    def feed(request):
+        base = httpserver.url_for("/")
+        items = "".join(
+            f"<item><guid>{base}post/{slug}</guid><title>{slug}</title><link>{base}post/{slug}</link>"
+            f"<pubDate>Mon, 0{i + 1} Jun 2020 10:00:00 GMT</pubDate></item>"
+            for i, slug in enumerate(state["posts"])
+        )
+        return Response(f'<?xml version="1.0"?><rss version="2.0"><channel><title>CX blog</title>{items}</channel></rss>',
+                        content_type="application/rss+xml")
+
+    def post(request):
+        slug = request.path.rsplit("/", 1)[-1]
+        if slug in state["broken"]:
+            return Response("server error", status=500)
+        html = state["posts"][slug]
+        etag = f'"{hash(html) & 0xFFFFFFFF:x}"'
+        if request.headers.get("If-None-Match") == etag:
+            return Response(status=304, headers={"ETag": etag})
+        return Response(html, content_type="text/html; charset=utf-8", headers={"ETag": etag})
+
+    httpserver.expect_request("/feed.xml").respond_with_handler(feed)
+    for slug in ("cfo", "allies", "queues", "metrics"):
+        httpserver.expect_request(f"/post/{slug}").respond_with_handler(post)
+    httpserver.expect_request("/robots.txt").respond_with_data("User-agent: *\nAllow: /\n", content_type="text/plain")
+    return httpserver, state
+
+
+def test_web_sources_sync_new_edited_and_failing_pages(changing_blog, data_dir):
+    server, state = changing_blog
+    feed_url = server.url_for("/feed.xml")
+    assert clout("sources", "add", feed_url, "--name", "cx", data_dir=data_dir, env=WEB_ENV).exit_code == 0
+    first = clout("sync", "cx", data_dir=data_dir, env=WEB_ENV)
+    assert first.exit_code == 0, first.output
+    assert "3 new, 0 updated, 0 unchanged, 0 failed" in first.output
+
+    state["posts"]["metrics"] = page("Metrics that matter", "Tie every customer fix to a metric another department already tracks.")
+    state["posts"]["allies"] = page("Finding allies", "Map each stakeholder by influence and interest before you ask for help.")
+    state["broken"].add("queues")
+    second = clout("sync", "cx", data_dir=data_dir, env=WEB_ENV)
+    assert second.exit_code == 1, second.output
+    assert "1 new, 1 updated, 1 unchanged, 1 failed" in second.output
+    assert f"added: {server.url_for('/post/metrics')}" in second.output
+    assert f"updated: {server.url_for('/post/allies')}" in second.output
+    assert f"failed: {server.url_for('/post/queues')}" in second.output and "500" in second.output
+
+    assert any("influence and interest" in r["text"] for r in search(data_dir, "map stakeholders by influence"))
+    kept = [r for r in search(data_dir, "repeat calls operations leaders") if r["source"].endswith("/post/queues")]
+    assert kept and "repeat calls" in kept[0]["text"]
+    listed = json.loads(clout("sources", "list", "--json", data_dir=data_dir).stdout)[0]
+    assert listed["items"] == 4 and "/post/queues" in listed["last_error"] and "500" in listed["last_error"]

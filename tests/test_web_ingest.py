@@ -15,11 +15,6 @@ PICKS = [u for u in GOLD if any(k in u for k in ("lemire.me", "flowfx.de", "tofu
 NO_ARTICLE = b"<html><head><title>Tags</title></head><body><nav><a href='/'>Home</a></nav></body></html>"
 
 
-@pytest.fixture(scope="session")
-def httpserver_listen_address():
-    return ("127.0.0.1", 0)
-
-
 @pytest.fixture
 def site(httpserver):
     httpserver.no_handler_status_code = 404
