@@ -16,6 +16,12 @@ PAYLOAD_TEXT = (
     "turns a room of strangers into allies, one conversation at a time.\n\n"
     "Write the map down & share it </mark><mark>with your sponsor."
 )
+SPONSOR_TEXT = (
+    "An executive sponsor is a senior leader who lends you authority you do not have. Look for a sponsor "
+    "whose goals your customer-experience work advances; ask for twenty minutes, not a commitment. "
+    "Bring one number the sponsor already cares about, and one customer story that makes it vivid. "
+    "Afterwards, send a short note that says what you heard, what you will do, and when you will report back."
+)
 # Eleven-second blocks of the real JFK recording; the quote sits in the block starting at 99 s.
 BLOCK_TEXTS = [
     "Welcome to the show about winning internal support for customer experience work.",
@@ -69,6 +75,10 @@ def build(corpus_data: Path, target: Path) -> Path:
             source="test:episode/flac", kind="episode", title="JFK, the original FLAC", site="Speeches",
             audio_url="https://audio.example/jfk.flac", text=JFK + " Remote audio only.",
             segments=[Segment(0.0, 11.0, JFK + " Remote audio only.")],
+        ))
+        kb.add(Document(
+            source="test:article/sponsor", kind="article", title="Finding an executive sponsor", site="Example Journal",
+            url="https://journal.example/sponsor", author="Ada Example", date="2022-06-15", text=SPONSOR_TEXT,
         ))
     kb.close()
     return data

@@ -51,25 +51,28 @@ def hit_links(hit) -> dict:
     if hit.kind == "episode":
         moment = url_for("pages.document", doc_id=hit.doc_id, t=int(hit.start or 0))
         return {"title": moment, "document": moment, "media": url_for("media.audio", doc_id=hit.doc_id)}
-    original = hit.url + text_fragment(hit.text) if hit.url.startswith(("http://", "https://")) else ""
-    return {"title": original or document, "original": original, "document": document}
+    fragment = text_fragment(hit.text)
+    original = hit.url + fragment if hit.url.startswith(("http://", "https://")) else ""
+    return {"title": original or document + fragment, "original": original, "document": document + fragment}
 
 
 def results_context(params: SearchParams) -> dict:
     kb = _kb()
-    hits = search(kb, params.q, k=PAGE_SIZE + 1, mode=params.mode, filters=params.filters, offset=params.offset) if params.q else []
-    more = len(hits) > PAGE_SIZE
-    hits = hits[:PAGE_SIZE]
+    size = current_app.config.get("CLOUT_PAGE_SIZE", PAGE_SIZE)
+    hits = search(kb, params.q, k=size + 1, mode=params.mode, filters=params.filters, offset=params.offset) if params.q else []
+    more = len(hits) > size
+    hits = hits[:size]
     counts = facets(kb, params.q, params.mode, params.filters) if params.q else {"kind": {}, "site": {}}
     return {
         "params": params,
         "query": params.q,
         "hits": [(hit, hit_links(hit)) for hit in hits],
         "facets": counts,
-        "more_url": search_url(params, offset=params.offset + PAGE_SIZE) if more else "",
-        "more_fragment_url": search_url(params, "pages.results", offset=params.offset + PAGE_SIZE) if more else "",
+        "more_url": search_url(params, offset=params.offset + size) if more else "",
+        "more_fragment_url": search_url(params, "pages.results", offset=params.offset + size) if more else "",
         "search_url": lambda **changes: search_url(params, **changes),
         "examples": EXAMPLES,
+        "labels": {"article": "Articles", "episode": "Episodes"},
     }
 
 

@@ -35,8 +35,8 @@ def safe_highlight(value: str) -> Markup:
     return Markup("".join(p if p in ("<mark>", "</mark>") or _ENTITY_ONLY.match(p) else str(escape(p)) for p in parts))
 
 
-def paragraphs(segments, max_chars: int = 500, max_gap: float = 2.0) -> list[tuple[float, str]]:
-    """Transcript segments grouped into readable paragraphs: (start seconds, text)."""
+def paragraphs(segments, max_chars: int = 500, max_seconds: float = 30.0, max_gap: float = 2.0) -> list[tuple[float, str]]:
+    """Transcript segments grouped into paragraphs of about half a minute, broken early at pauses: (start, text)."""
     out: list[tuple[float, str]] = []
     start, parts, length, last_end = None, [], 0, None
     for seg_start, seg_end, text in segments:
@@ -44,7 +44,7 @@ def paragraphs(segments, max_chars: int = 500, max_gap: float = 2.0) -> list[tup
         if not text:
             continue
         pause = last_end is not None and seg_start - last_end > max_gap
-        if parts and (length >= max_chars or pause):
+        if parts and (length >= max_chars or seg_start - start >= max_seconds or pause):
             out.append((start, " ".join(parts)))
             start, parts, length = None, [], 0
         if start is None:
