@@ -7,9 +7,9 @@
   const instances = [];
 
   const CSS = `
-:host{display:inline-block;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color-scheme:light dark}
+:host{display:inline-block;color-scheme:light dark}
 *{box-sizing:border-box}
-.ui{--bg:#fff;--fg:#1d1f23;--mu:#555b66;--ln:#d6d3cc;--ac:#0b57d0;--acf:#fff;--mk:#ffe58a;--mkf:#1d1f23;--hi:#eef3fd;--ep:#7b2cbf;--ar:#0f6b4f;color:var(--fg)}
+.ui{font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;text-align:left;--bg:#fff;--fg:#1d1f23;--mu:#555b66;--ln:#d6d3cc;--ac:#0b57d0;--acf:#fff;--mk:#ffe58a;--mkf:#1d1f23;--hi:#eef3fd;--ep:#7b2cbf;--ar:#0f6b4f;color:var(--fg)}
 .ui.dark{--bg:#1e2126;--fg:#e8e6e1;--mu:#a5abb6;--ln:#3a3f49;--ac:#8ab4f8;--acf:#0d1117;--mk:#6b5600;--mkf:#fff8dc;--hi:#2a3140;--ep:#d0a8ff;--ar:#7fd8b4}
 .trigger{font:inherit;display:inline-flex;gap:.6em;align-items:center;padding:.45em .8em;border:1px solid var(--ln);border-radius:.5em;background:var(--bg);color:var(--mu);cursor:pointer;min-width:14em}
 kbd{font:inherit;font-size:.8em;border:1px solid var(--ln);border-radius:.3em;padding:0 .35em;margin-left:auto}
@@ -72,7 +72,7 @@ audio{display:block;width:100%;margin-top:.4em}
       if (root.adoptedStyleSheets !== undefined && window.CSSStyleSheet && "replaceSync" in CSSStyleSheet.prototype) {
         const sheet = new CSSStyleSheet(); sheet.replaceSync(CSS); root.adoptedStyleSheets = [sheet];
       } else root.appendChild(el("style", "", CSS));
-      root.insertAdjacentHTML("beforeend", HTML);
+      const t = document.createElement("template"); t.innerHTML = HTML; root.appendChild(t.content);
       const $ = (s) => root.querySelector(s);
       this.ui = $(".ui"); this.back = $(".back"); this.input = $("input"); this.list = $("ul"); this.status = $(".s"); this.trigger = $(".trigger");
       const mac = /Mac|iP/.test(navigator.platform || "");
