@@ -148,7 +148,10 @@ def results_json(query: str, hits: list[Hit]) -> dict:
 # -- Added for the web (issue 6); kept apart so the search rewrite can absorb or replace it. --------------
 
 MODES = ("hybrid", "lexical", "semantic")
-_HIGHLIGHT_SKIP = {"the", "and", "for", "you", "how", "what", "who", "why", "when", "can", "does", "with", "get", "are"}
+_HIGHLIGHT_SKIP = {
+    "the", "and", "for", "you", "your", "how", "what", "who", "why", "when", "can", "does", "with", "get", "are",
+    "not", "our", "this", "that", "from", "have", "will", "they", "them", "into", "about", "there", "their",
+}
 
 
 @dataclass(frozen=True)

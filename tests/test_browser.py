@@ -48,7 +48,8 @@ def sites(corpus_data, tmp_path_factory):
 
     allowed, allowed_server = serve(host)
     other, other_server = serve(host)
-    clout, clout_server = serve(create_app(Settings(data_dir=data, allowed_origins=(allowed,)), KnowledgeBase(data, readonly=True)))
+    settings = Settings(data_dir=data, allowed_origins=(allowed,))
+    clout, clout_server = serve(create_app(settings, KnowledgeBase(data, readonly=True), {"CLOUT_PAGE_SIZE": 4}))
     page["html"] = HOST_PAGE.format(clout=clout)
     yield {"clout": clout, "allowed": allowed, "other": other}
     for server in (allowed_server, other_server, clout_server):
@@ -105,6 +106,10 @@ def test_typing_a_question_shows_results_and_back_returns_to_the_previous_one(pa
     page.wait_for_url("**/?q=executive+sponsor*")
     page.wait_for_function("() => document.querySelector('#q').value === 'executive sponsor'")
     page.wait_for_function("() => document.querySelector('.cards').innerText.includes('Finding an executive sponsor')")
+    assert page.locator(".card").count() == 4
+    page.locator("a.more").click()
+    page.wait_for_function("() => document.querySelectorAll('.card').length === 8")
+    assert page.evaluate("() => document.activeElement.closest('.card') === document.querySelectorAll('.card')[4]")
     not_pwned(page)
 
 
@@ -125,6 +130,8 @@ def test_document_page_opens_at_t_and_timestamps_seek(page, sites):
     page.locator("a.ts", has_text="1:06").click()
     page.wait_for_function("() => { const a = document.getElementById('player'); return !a.paused && a.currentTime >= 66; }", timeout=15000)
     page.screenshot(path=SHOTS / "document-light.png")
+    page.emulate_media(color_scheme="dark")
+    page.screenshot(path=SHOTS / "document-dark.png")
 
 
 def test_scraped_payloads_are_shown_as_text_on_the_page(page, sites):
