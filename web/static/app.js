@@ -39,6 +39,14 @@
       history.replaceState(null, "", stamp.getAttribute("href"));
       seekAndPlay(player, parseFloat(stamp.dataset.t) || 0);
     });
+    // The paragraph being heard stays marked as the episode plays.
+    const stamps = [...document.querySelectorAll(".transcript a.ts")];
+    player.addEventListener("timeupdate", () => {
+      const heard = stamps.filter((a) => parseFloat(a.dataset.t) <= player.currentTime + 0.25).pop();
+      if (!heard || heard.parentElement.classList.contains("current")) return;
+      document.querySelectorAll(".transcript p.current").forEach((p) => p.classList.remove("current"));
+      heard.parentElement.classList.add("current");
+    });
     const now = document.getElementById("now");
     if (now) now.scrollIntoView({ block: "center" });
     const start = parseFloat(player.dataset.start) || 0;

@@ -110,6 +110,10 @@ audio{display:block;width:100%;margin-top:.4em}
     key(e) {
       const items = [...this.list.children];
       if (e.key === "Escape") { e.preventDefault(); this.close(); }
+      else if (e.key === "Tab") { // keep focus inside the dialog while it is open
+        const f = [...this.back.querySelectorAll("input,button,a,audio")], i = f.indexOf(this.shadowRoot.activeElement);
+        if (e.shiftKey ? i <= 0 : i === f.length - 1) { e.preventDefault(); f[e.shiftKey ? f.length - 1 : 0].focus(); }
+      }
       else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
         e.preventDefault();
         if (items.length) this.select((this.active + (e.key === "ArrowDown" ? 1 : items.length - 1)) % items.length);
