@@ -205,6 +205,9 @@ def test_widget_follows_a_dark_host(browser, sites):
     page.locator("clout-search li[role=option]").first.wait_for()
     assert page.evaluate("() => document.querySelector('clout-search').shadowRoot.querySelector('.ui').classList.contains('dark')")
     page.screenshot(path=SHOTS / "widget-dark.png")
+    for _ in range(15):  # Tab cycles inside the open dialog, never out to the host page
+        page.keyboard.press("Tab")
+        assert page.evaluate("() => document.activeElement.tagName") == "CLOUT-SEARCH"
     context.close()
 
 
