@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 from index.search import results_json, search
 
 from .openapi import openapi_document
-from .params import MAX_QUERY_CHARS, BadParameter, parse_search  # noqa: F401 - MAX_QUERY_CHARS kept for callers
+from .params import BadParameter, parse_search
 
 bp = Blueprint("api", __name__)
 
