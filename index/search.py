@@ -1,6 +1,7 @@
 """Search: lexical (FTS5/BM25) and semantic (FAISS) candidates fused by reciprocal rank, as Hits."""
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import asdict, dataclass
 
@@ -30,6 +31,7 @@ class Hit:
     date: str = ""
     site: str = ""
     audio_url: str = ""
+    highlight: str = ""
 
     def to_json(self) -> dict:
         out = asdict(self)
@@ -87,12 +89,36 @@ def snippet(text: str, query: str, limit: int = SNIPPET_CHARS) -> str:
     return ("… " if start > 0 else "") + piece.strip()
 
 
-def search(kb, query: str, k: int = 10, mode: str = "hybrid") -> list[Hit]:
-    """The best passage of each of the k best documents for the query."""
-    query = (query or "").strip()
+def search(kb, query: str, k: int = 10, mode: str = "hybrid", filters: "Filters | None" = None, offset: int = 0) -> list[Hit]:
+    """The best passage of each of the k best documents for the query (after `offset` of them)."""
     k = max(1, min(int(k), MAX_K))
+    hits: list[Hit] = []
+    skipped = 0
+    for chunk, doc, score in ranked_passages(kb, query, mode):
+        if filters and not filters.admits(doc):
+            continue
+        if skipped < offset:
+            skipped += 1
+            continue
+        text = snippet(chunk.text, query)
+        hits.append(
+            Hit(
+                doc_id=doc["id"], title=doc["title"], kind=doc["kind"], source=doc["source"], url=doc["url"],
+                text=chunk.text, snippet=text, start=chunk.start, end=chunk.end,
+                score=score, chunk_id=chunk.id, author=doc["author"], date=doc["date"], site=doc["site"],
+                audio_url=doc["audio_url"], highlight=highlight(text, query),
+            )
+        )
+        if len(hits) >= k:
+            break
+    return hits
+
+
+def ranked_passages(kb, query: str, mode: str = "hybrid"):
+    """(chunk, document row, score) for the best passage of each candidate document, best first."""
+    query = (query or "").strip()
     if not query:
-        return []
+        return
     kb.refresh()
     rankings = []
     if mode in ("hybrid", "lexical"):
@@ -102,7 +128,6 @@ def search(kb, query: str, k: int = 10, mode: str = "hybrid") -> list[Hit]:
     scores = fuse(rankings)
     ordered = sorted(scores, key=scores.get, reverse=True)
     chunks = kb.store.chunks(ordered)
-    hits: list[Hit] = []
     seen: set[int] = set()
     for chunk_id in ordered:
         chunk = chunks.get(chunk_id)
@@ -112,17 +137,7 @@ def search(kb, query: str, k: int = 10, mode: str = "hybrid") -> list[Hit]:
         if doc is None:
             continue
         seen.add(chunk.document_id)
-        hits.append(
-            Hit(
-                doc_id=doc["id"], title=doc["title"], kind=doc["kind"], source=doc["source"], url=doc["url"],
-                text=chunk.text, snippet=snippet(chunk.text, query), start=chunk.start, end=chunk.end,
-                score=scores[chunk_id], chunk_id=chunk_id, author=doc["author"], date=doc["date"], site=doc["site"],
-                audio_url=doc["audio_url"],
-            )
-        )
-        if len(hits) >= k:
-            break
-    return hits
+        yield chunk, doc, scores[chunk_id]
 
 
 def results_json(query: str, hits: list[Hit]) -> dict:
@@ -130,4 +145,61 @@ def results_json(query: str, hits: list[Hit]) -> dict:
     return {"query": query, "results": [h.to_json() for h in hits]}
 
 
-__all__ = ["Hit", "search", "results_json", "fuse", "fts_query", "snippet"]
+# -- Added for the web (issue 6); kept apart so the search rewrite can absorb or replace it. --------------
+
+MODES = ("hybrid", "lexical", "semantic")
+_HIGHLIGHT_SKIP = {
+    "the", "and", "for", "you", "your", "how", "what", "who", "why", "when", "can", "does", "with", "get", "are",
+    "not", "our", "this", "that", "from", "have", "will", "they", "them", "into", "about", "there", "their",
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which documents a search may return; empty fields admit everything."""
+
+    kind: str = ""
+    site: str = ""
+    author: str = ""
+    date_from: str = ""  # ISO dates compare correctly as strings
+    date_to: str = ""
+
+    def admits(self, doc) -> bool:
+        return (
+            (not self.kind or doc["kind"] == self.kind)
+            and (not self.site or doc["site"] == self.site)
+            and (not self.author or doc["author"] == self.author)
+            and (not self.date_from or (doc["date"] or "") >= self.date_from)
+            and (not self.date_to or (doc["date"] or "9999") <= self.date_to)
+        )
+
+
+def facets(kb, query: str, mode: str = "hybrid", filters: Filters | None = None) -> dict[str, dict[str, int]]:
+    """How many matching documents each kind and each site/show has; a facet ignores its own filter."""
+    filters = filters or Filters()
+    counts: dict[str, dict[str, int]] = {"kind": {}, "site": {}}
+    for _, doc, _ in ranked_passages(kb, query, mode):
+        for facet in counts:
+            if Filters(**{**asdict(filters), facet: ""}).admits(doc):
+                value = doc[facet] or ""
+                if value:
+                    counts[facet][value] = counts[facet].get(value, 0) + 1
+    return {facet: dict(sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))) for facet, values in counts.items()}
+
+
+def highlight(passage: str, query: str) -> str:
+    """The passage as HTML: every character escaped, <mark> around the query's words (made here, never taken from the source)."""
+    terms = {w for w in _WORD.findall(query.lower()) if len(w) > 2 and w not in _HIGHLIGHT_SKIP}
+    stems = {t[:5] for t in terms if len(t) > 5}
+    out, last = [], 0
+    for m in _WORD.finditer(passage):
+        word = m.group().lower()
+        if word in terms or (len(word) > 5 and word[:5] in stems):
+            out.append(html.escape(passage[last : m.start()]))
+            out.append(f"<mark>{html.escape(m.group())}</mark>")
+            last = m.end()
+    out.append(html.escape(passage[last:]))
+    return "".join(out)
+
+
+__all__ = ["Hit", "search", "results_json", "fuse", "fts_query", "snippet", "Filters", "facets", "highlight", "MODES"]

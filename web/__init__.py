@@ -1,16 +1,34 @@
-"""Web: the Flask app factory; pages, JSON API and widget are blueprints over `index`."""
+"""Web: the Flask app factory; pages, JSON API, media and widget are blueprints over `index`."""
 from __future__ import annotations
 
-from flask import Flask
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Flask, url_for
 
 from clout.config import Settings
+
+STATIC = Path(__file__).parent / "static"
+
+
+@lru_cache(maxsize=None)
+def _digest(name: str) -> str:
+    return hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:10]
+
+
+def asset_url(name: str) -> str:
+    """A static file's URL with its content hash, so browsers may cache it for a year."""
+    return url_for("static", filename=name, v=_digest(name))
 
 
 def create_app(settings: Settings | None = None, kb=None, test_config: dict | None = None) -> Flask:
     """The Clout web app over a knowledge base (opened read-only from settings.data_dir if not given)."""
     settings = settings or Settings.from_env()
     app = Flask(__name__)
-    app.config.update(CLOUT_SETTINGS=settings, JSON_SORT_KEYS=False)
+    app.config.update(CLOUT_SETTINGS=settings, JSON_SORT_KEYS=False, SEND_FILE_MAX_AGE_DEFAULT=365 * 24 * 3600)
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
     if test_config:
         app.config.update(test_config)
     if kb is None:
@@ -18,9 +36,13 @@ def create_app(settings: Settings | None = None, kb=None, test_config: dict | No
 
         kb = KnowledgeBase(settings.data_dir, readonly=True)
     app.extensions["clout_kb"] = kb
+    app.jinja_env.globals["asset_url"] = asset_url
 
-    from . import api, pages
+    from . import api, media, pages, security, widget
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
+    app.register_blueprint(media.bp)
+    app.register_blueprint(widget.bp)
+    security.install(app, settings.allowed_origins)
     return app

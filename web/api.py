@@ -1,38 +1,95 @@
-"""The JSON API: /api/search returns exactly what `clout search --json` prints."""
+"""The JSON API: /api/search returns exactly what `clout search --json` prints; one error shape for all failures."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+import json
 
-from index.search import MAX_K, results_json, search
+from flask import Blueprint, current_app, jsonify, request, url_for
+from werkzeug.exceptions import HTTPException
+
+from index.search import results_json, search
+
+from .openapi import openapi_document
+from .params import BadParameter, parse_search
 
 bp = Blueprint("api", __name__)
-MAX_QUERY_CHARS = 1000
 
 
 def error(status: int, message: str):
-    """The one error shape of the API."""
+    """The one error shape of the API: {"ok": false, "status": N, "error": "one sentence"}."""
     response = jsonify({"ok": False, "status": status, "error": message})
     response.status_code = status
     return response
 
 
+@bp.app_errorhandler(HTTPException)
+def http_error(exc: HTTPException):
+    if request.path.startswith("/api/"):
+        return error(exc.code or 500, exc.description or exc.name)
+    from .pages import error_page
+
+    return error_page(exc.code or 500, exc.description or exc.name)
+
+
+@bp.app_errorhandler(Exception)
+def unexpected_error(exc: Exception):
+    current_app.logger.exception("unexpected error on %s", request.path)
+    if request.path.startswith("/api/"):
+        return error(500, "Clout failed to answer this request; the server log has the details")
+    from .pages import error_page
+
+    return error_page(500, "Clout failed to answer this request; the server log has the details")
+
+
+@bp.errorhandler(BadParameter)
+def bad_parameter(exc: BadParameter):
+    return error(400, str(exc))
+
+
+def _kb():
+    return current_app.extensions["clout_kb"]
+
+
 @bp.get("/search")
 def api_search():
-    query = request.args.get("q", "")
-    if len(query) > MAX_QUERY_CHARS:
-        return error(400, f"q is {len(query)} characters long; the limit is {MAX_QUERY_CHARS}")
-    try:
-        k = int(request.args.get("k", 5))
-    except ValueError:
-        return error(400, "k must be a whole number")
-    if not 1 <= k <= MAX_K:
-        return error(400, f"k must be between 1 and {MAX_K}")
-    kb = current_app.extensions["clout_kb"]
-    return jsonify(results_json(query, search(kb, query, k=k)))
+    params = parse_search(request.args)
+    hits = search(_kb(), params.q, k=params.k, mode=params.mode, filters=params.filters, offset=params.offset)
+    return jsonify(results_json(params.q, hits))
+
+
+def document_json(row, segments) -> dict:
+    """A stored document as the API shows it; a local audio path is never disclosed, only its /media URL."""
+    has_audio = row["kind"] == "episode" and bool(row["audio_url"] or json.loads(row["extra"] or "{}").get("audio_path"))
+    return {
+        "doc_id": row["id"],
+        "kind": row["kind"],
+        "title": row["title"],
+        "source": row["source"],
+        "url": row["url"],
+        "author": row["author"],
+        "date": row["date"],
+        "site": row["site"],
+        "duration": row["duration"],
+        "media_url": url_for("media.audio", doc_id=row["id"], _external=True) if has_audio else None,
+        "text": row["text"],
+        "segments": [{"start": s, "end": e, "text": t} for s, e, t in segments],
+    }
+
+
+@bp.get("/documents/<int:doc_id>")
+def api_document(doc_id: int):
+    row = _kb().store.document(doc_id)
+    if row is None:
+        return error(404, f"there is no document {doc_id}")
+    return jsonify(document_json(row, _kb().store.segments(doc_id)))
 
 
 @bp.get("/health")
 def health():
-    kb = current_app.extensions["clout_kb"]
+    kb = _kb()
     counts = kb.store.counts()
     return jsonify({"ok": True, "documents": counts["documents"], "chunks": counts["chunks"], "model": kb.embedder.name})
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document(request.host_url.rstrip("/")))

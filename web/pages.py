@@ -1,15 +1,126 @@
-"""Server-rendered pages: the search page works without JavaScript."""
+"""Server-rendered pages: the search page (works without JavaScript), a document page, error pages."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from urllib.parse import urlencode
 
-from index.search import search
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+
+from index.search import facets, search
+
+from .params import BadParameter, SearchParams, parse_search
+from .present import article_paragraphs, clock, paragraphs, safe_highlight, text_fragment
 
 bp = Blueprint("pages", __name__)
+PAGE_SIZE = 10
+
+EXAMPLES = (
+    "How do I get senior executives to buy in?",
+    "How can I influence colleagues who don't report to me?",
+    "What should I do when I have no authority?",
+    "How do I map stakeholders before a big change?",
+)
+
+
+@bp.app_template_filter("clock")
+def _clock(seconds):
+    return clock(seconds)
+
+
+@bp.app_template_filter("highlighted")
+def _highlighted(value):
+    return safe_highlight(value)
+
+
+def _kb():
+    return current_app.extensions["clout_kb"]
+
+
+def search_url(params: SearchParams, endpoint: str = "pages.index", **changes) -> str:
+    """The URL of this search with some parameters changed ('' removes one)."""
+    values = {
+        "q": params.q, "kind": params.filters.kind, "site": params.filters.site,
+        "mode": "" if params.mode == "hybrid" else params.mode, "offset": params.offset or "",
+    }
+    values.update(changes)
+    return url_for(endpoint) + "?" + urlencode({k: v for k, v in values.items() if v not in ("", None)})
+
+
+def hit_links(hit) -> dict:
+    """Where a result's title and buttons go."""
+    document = url_for("pages.document", doc_id=hit.doc_id)
+    if hit.kind == "episode":
+        moment = url_for("pages.document", doc_id=hit.doc_id, t=int(hit.start or 0))
+        return {"title": moment, "document": moment, "media": url_for("media.audio", doc_id=hit.doc_id)}
+    fragment = text_fragment(hit.text)
+    original = hit.url + fragment if hit.url.startswith(("http://", "https://")) else ""
+    return {"title": original or document + fragment, "original": original, "document": document + fragment}
+
+
+def results_context(params: SearchParams) -> dict:
+    kb = _kb()
+    size = current_app.config.get("CLOUT_PAGE_SIZE", PAGE_SIZE)
+    hits = search(kb, params.q, k=size + 1, mode=params.mode, filters=params.filters, offset=params.offset) if params.q else []
+    more = len(hits) > size
+    hits = hits[:size]
+    counts = facets(kb, params.q, params.mode, params.filters) if params.q else {"kind": {}, "site": {}}
+    return {
+        "params": params,
+        "query": params.q,
+        "hits": [(hit, hit_links(hit)) for hit in hits],
+        "facets": counts,
+        "more_url": search_url(params, offset=params.offset + size) if more else "",
+        "more_fragment_url": search_url(params, "pages.results", offset=params.offset + size) if more else "",
+        "search_url": lambda **changes: search_url(params, **changes),
+        "examples": EXAMPLES,
+        "labels": {"article": "Articles", "episode": "Episodes"},
+    }
+
+
+def _params():
+    try:
+        return parse_search(request.args, default_k=PAGE_SIZE), ""
+    except BadParameter as exc:
+        return SearchParams(q=request.args.get("q", "")[:1000].strip()), str(exc)
 
 
 @bp.get("/")
 def index():
-    query = request.args.get("q", "").strip()[:1000]
-    hits = search(current_app.extensions["clout_kb"], query, k=10) if query else []
-    return render_template("search.html", query=query, hits=hits)
+    params, problem = _params()
+    return render_template("search.html", problem=problem, **results_context(params))
+
+
+@bp.get("/results")
+def results():
+    """Just the results section, for the page's script to swap in while the user types."""
+    params, problem = _params()
+    template = "_more.html" if params.offset and request.args.get("append") else "_results.html"
+    return render_template(template, problem=problem, **results_context(params))
+
+
+@bp.get("/documents/<int:doc_id>")
+def document(doc_id: int):
+    row = _kb().store.document(doc_id)
+    if row is None:
+        abort(404, description=f"There is no document {doc_id}.")
+    try:
+        t = max(0.0, float(request.args.get("t", 0) or 0))
+    except ValueError:
+        t = 0.0
+    is_episode = row["kind"] == "episode"
+    segments = _kb().store.segments(doc_id) if is_episode else []
+    paras = paragraphs(segments) if segments else []
+    current = max((start for start, _ in paras if start <= t), default=None) if t else None
+    return render_template(
+        "document.html",
+        doc=row,
+        t=t,
+        transcript=paras,
+        current=current,
+        text=[] if paras else article_paragraphs(row["text"]),
+        media=url_for("media.audio", doc_id=doc_id) if is_episode else "",
+        original=row["url"] if row["url"].startswith(("http://", "https://")) else "",
+    )
+
+
+def error_page(status: int, message: str):
+    return render_template("error.html", status=status, message=message), status

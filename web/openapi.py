@@ -1,0 +1,153 @@
+"""The OpenAPI 3 description of /api; a test validates it and checks it names exactly the API's routes."""
+from __future__ import annotations
+
+from index.search import MAX_K, MODES
+
+from .params import KINDS, MAX_OFFSET, MAX_QUERY_CHARS
+
+
+def _query(name: str, schema: dict, description: str, required: bool = False) -> dict:
+    return {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
+
+
+_ERROR = {"description": "The request failed", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+_HIT = {
+    "type": "object",
+    "required": ["doc_id", "title", "kind", "source", "url", "text", "snippet", "start", "end", "score"],
+    "properties": {
+        "doc_id": {"type": "integer"},
+        "title": {"type": "string"},
+        "kind": {"type": "string", "enum": list(KINDS)},
+        "source": {"type": "string", "description": "The path or URL the document was ingested from"},
+        "url": {"type": "string", "description": "Where a reader sees the original"},
+        "text": {"type": "string", "description": "The whole passage (plain text, untrusted)"},
+        "snippet": {"type": "string", "description": "The passage trimmed around the best sentence (plain text)"},
+        "highlight": {"type": "string", "description": "The snippet as escaped HTML with <mark> around query words"},
+        "start": {"type": "number", "nullable": True, "description": "Seconds into the episode"},
+        "end": {"type": "number", "nullable": True},
+        "score": {"type": "number"},
+        "chunk_id": {"type": "integer"},
+        "author": {"type": "string"},
+        "date": {"type": "string"},
+        "site": {"type": "string", "description": "Site name, or the show of an episode"},
+        "audio_url": {"type": "string"},
+    },
+}
+
+
+def openapi_document(server: str) -> dict:
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Clout",
+            "version": "1",
+            "description": "Search articles and podcast episodes about winning internal support.",
+        },
+        "servers": [{"url": server}],
+        "paths": {
+            "/api/search": {
+                "get": {
+                    "summary": "The passages that best answer a question, one per document",
+                    "operationId": "search",
+                    "parameters": [
+                        _query("q", {"type": "string", "maxLength": MAX_QUERY_CHARS}, "The question", required=True),
+                        _query("k", {"type": "integer", "minimum": 1, "maximum": MAX_K, "default": 5}, "How many results"),
+                        _query("mode", {"type": "string", "enum": list(MODES), "default": "hybrid"}, "Which retrieval to use"),
+                        _query("kind", {"type": "string", "enum": list(KINDS)}, "Only articles or only episodes"),
+                        _query("site", {"type": "string"}, "Only this site or show"),
+                        _query("author", {"type": "string"}, "Only this author"),
+                        _query("date_from", {"type": "string", "format": "date"}, "Published on or after"),
+                        _query("date_to", {"type": "string", "format": "date"}, "Published on or before"),
+                        _query("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
+                               "How many results to skip (for more results)"),
+                    ],
+                    "responses": {
+                        "200": {"description": "Results, best first", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Results"}}}},
+                        "400": _ERROR,
+                        "403": _ERROR,
+                        "500": _ERROR,
+                    },
+                }
+            },
+            "/api/documents/{doc_id}": {
+                "get": {
+                    "summary": "A whole document: article text, or transcript with timed segments",
+                    "operationId": "document",
+                    "parameters": [{"name": "doc_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                    "responses": {
+                        "200": {"description": "The document", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Document"}}}},
+                        "404": _ERROR,
+                    },
+                }
+            },
+            "/api/health": {
+                "get": {
+                    "summary": "Whether the service is up, and what it holds",
+                    "operationId": "health",
+                    "responses": {"200": {"description": "Healthy", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}}},
+                }
+            },
+            "/api/openapi.json": {
+                "get": {
+                    "summary": "This document",
+                    "operationId": "openapi",
+                    "responses": {"200": {"description": "OpenAPI 3 document", "content": {"application/json": {"schema": {"type": "object"}}}}},
+                }
+            },
+        },
+        "components": {
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["ok", "status", "error"],
+                    "properties": {
+                        "ok": {"type": "boolean", "enum": [False]},
+                        "status": {"type": "integer"},
+                        "error": {"type": "string", "description": "One sentence saying what was wrong"},
+                    },
+                },
+                "Hit": _HIT,
+                "Results": {
+                    "type": "object",
+                    "required": ["query", "results"],
+                    "properties": {"query": {"type": "string"}, "results": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}}},
+                },
+                "Document": {
+                    "type": "object",
+                    "required": ["doc_id", "kind", "title", "text", "segments"],
+                    "properties": {
+                        "doc_id": {"type": "integer"},
+                        "kind": {"type": "string", "enum": list(KINDS)},
+                        "title": {"type": "string"},
+                        "source": {"type": "string"},
+                        "url": {"type": "string"},
+                        "author": {"type": "string"},
+                        "date": {"type": "string"},
+                        "site": {"type": "string"},
+                        "duration": {"type": "number", "nullable": True},
+                        "media_url": {"type": "string", "nullable": True, "description": "Plays the episode; supports Range"},
+                        "text": {"type": "string"},
+                        "segments": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["start", "end", "text"],
+                                "properties": {"start": {"type": "number"}, "end": {"type": "number"}, "text": {"type": "string"}},
+                            },
+                        },
+                    },
+                },
+                "Health": {
+                    "type": "object",
+                    "required": ["ok", "documents", "chunks", "model"],
+                    "properties": {
+                        "ok": {"type": "boolean"},
+                        "documents": {"type": "integer"},
+                        "chunks": {"type": "integer"},
+                        "model": {"type": "string"},
+                    },
+                },
+            }
+        },
+    }

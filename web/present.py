@@ -1,0 +1,61 @@
+"""How hits and documents are shown: clock times, text-fragment links, transcript paragraphs, safe highlights."""
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+from markupsafe import Markup, escape
+
+_MARK = re.compile(r"(</?mark>)")
+_ENTITY_ONLY = re.compile(r"^[^<>]*$")
+
+
+def clock(seconds: float | None) -> str:
+    """12:34 or 1:02:03."""
+    s = int(seconds or 0)
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+def text_fragment(passage: str, words: int = 5) -> str:
+    """A `#:~:text=start,end` fragment that makes supporting browsers scroll to the passage."""
+    tokens = passage.split()
+    if not tokens:
+        return ""
+    def encode(part: str) -> str:  # commas, ampersands and dashes are the fragment's own syntax
+        return quote(part, safe="").replace("-", "%2D")
+
+    if len(tokens) <= 2 * words:
+        return "#:~:text=" + encode(" ".join(tokens))
+    return "#:~:text=" + encode(" ".join(tokens[:words])) + "," + encode(" ".join(tokens[-words:]))
+
+
+def safe_highlight(value: str) -> Markup:
+    """A highlight as markup, trusting nothing but <mark>: any other angle bracket is escaped again."""
+    parts = _MARK.split(value or "")
+    return Markup("".join(p if p in ("<mark>", "</mark>") or _ENTITY_ONLY.match(p) else str(escape(p)) for p in parts))
+
+
+def paragraphs(segments, max_chars: int = 500, max_seconds: float = 30.0, max_gap: float = 2.0) -> list[tuple[float, str]]:
+    """Transcript segments grouped into paragraphs of about half a minute, broken early at pauses: (start, text)."""
+    out: list[tuple[float, str]] = []
+    start, parts, length, last_end = None, [], 0, None
+    for seg_start, seg_end, text in segments:
+        text = text.strip()
+        if not text:
+            continue
+        pause = last_end is not None and seg_start - last_end > max_gap
+        if parts and (length >= max_chars or seg_start - start >= max_seconds or pause):
+            out.append((start, " ".join(parts)))
+            start, parts, length = None, [], 0
+        if start is None:
+            start = seg_start
+        parts.append(text)
+        length += len(text) + 1
+        last_end = seg_end
+    if parts:
+        out.append((start, " ".join(parts)))
+    return out
+
+
+def article_paragraphs(text: str) -> list[str]:
+    return [" ".join(p.split()) for p in re.split(r"\n\s*\n", text or "") if p.strip()]

@@ -1,0 +1,128 @@
+// The search page, enhanced: results follow the typing, the URL follows the query, Back works, ▶ plays inline.
+(() => {
+  "use strict";
+  const form = document.querySelector("form.search");
+  const box = document.getElementById("results");
+  const player = document.getElementById("player");
+
+  const seekAndPlay = (audio, seconds) => {
+    const go = () => { audio.currentTime = seconds; audio.play().catch(() => {}); };
+    if (audio.readyState >= 1) go(); else audio.addEventListener("loadedmetadata", go, { once: true });
+  };
+
+  // ▶ on a result: an audio element in that card, playing from the passage's second.
+  document.addEventListener("click", (event) => {
+    const play = event.target.closest("a.play");
+    if (!play) return;
+    event.preventDefault();
+    const card = play.closest(".card");
+    let audio = card.querySelector("audio");
+    document.querySelectorAll("audio").forEach((other) => { if (other !== audio) other.pause(); });
+    if (!audio) {
+      audio = document.createElement("audio");
+      audio.controls = true;
+      audio.preload = "auto";
+      audio.src = play.dataset.media;
+      card.appendChild(audio);
+    }
+    seekAndPlay(audio, parseFloat(play.dataset.start) || 0);
+  });
+
+  // Timestamps on a document page seek its player.
+  if (player) {
+    document.addEventListener("click", (event) => {
+      const stamp = event.target.closest("a.ts");
+      if (!stamp) return;
+      event.preventDefault();
+      document.querySelectorAll(".transcript p.current").forEach((p) => p.classList.remove("current"));
+      stamp.parentElement.classList.add("current");
+      history.replaceState(null, "", stamp.getAttribute("href"));
+      seekAndPlay(player, parseFloat(stamp.dataset.t) || 0);
+    });
+    // The paragraph being heard stays marked as the episode plays.
+    const stamps = [...document.querySelectorAll(".transcript a.ts")];
+    player.addEventListener("timeupdate", () => {
+      const heard = stamps.filter((a) => parseFloat(a.dataset.t) <= player.currentTime + 0.25).pop();
+      if (!heard || heard.parentElement.classList.contains("current")) return;
+      document.querySelectorAll(".transcript p.current").forEach((p) => p.classList.remove("current"));
+      heard.parentElement.classList.add("current");
+    });
+    const now = document.getElementById("now");
+    if (now) now.scrollIntoView({ block: "center" });
+    const start = parseFloat(player.dataset.start) || 0;
+    if (start) player.addEventListener("loadedmetadata", () => { if (player.currentTime < start) player.currentTime = start; }, { once: true });
+  }
+
+  if (!form || !box || !window.fetch) return;
+  const input = form.querySelector("input[name=q]");
+  const fragmentUrl = form.dataset.results;
+  let timer = 0, latest = 0;
+
+  const load = async (search, push) => {
+    const ticket = ++latest;
+    const response = await fetch(fragmentUrl + search, { headers: { Accept: "text/html" } });
+    if (ticket !== latest) return; // an older answer arriving late must not replace a newer one
+    box.innerHTML = await response.text(); // server-rendered and escaped by the same templates as the page
+    const url = "/" + search;
+    if (push && url !== location.pathname + location.search) history.pushState(null, "", url);
+    document.title = (input.value.trim() ? input.value.trim() + " — " : "") + "Clout";
+  };
+
+  const current = () => {
+    const params = new URLSearchParams(new FormData(form));
+    if (!params.get("q").trim()) return "";
+    return "?" + params.toString();
+  };
+
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => load(current(), true), 250);
+  });
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    clearTimeout(timer);
+    load(current(), true);
+  });
+
+  box.addEventListener("click", (event) => {
+    const more = event.target.closest("a.more");
+    const facet = event.target.closest("a.facet, .nothing a, .examples a");
+    if (more && more.dataset.fragment) {
+      event.preventDefault();
+      fetch(more.dataset.fragment).then((r) => r.text()).then((html) => {
+        const holder = document.createElement("div");
+        holder.innerHTML = html;
+        const list = box.querySelector("ol.cards");
+        const first = holder.querySelector("li");
+        holder.querySelectorAll("ol > li").forEach((li) => list.appendChild(li));
+        more.parentElement.replaceWith(...holder.querySelectorAll(".more-wrap"));
+        if (first) first.querySelector("h3 a").focus();
+      });
+    } else if (facet) {
+      event.preventDefault();
+      const url = new URL(facet.href);
+      input.value = url.searchParams.get("q") || "";
+      syncHidden(url.searchParams);
+      load(url.search, true);
+    }
+  });
+
+  // Filters live in hidden inputs so that typing keeps them.
+  const syncHidden = (params) => {
+    form.querySelectorAll("input[type=hidden]").forEach((h) => h.remove());
+    for (const name of ["kind", "site"]) {
+      const value = params.get(name);
+      if (!value) continue;
+      const hidden = document.createElement("input");
+      hidden.type = "hidden"; hidden.name = name; hidden.value = value;
+      form.appendChild(hidden);
+    }
+  };
+
+  window.addEventListener("popstate", () => {
+    const params = new URLSearchParams(location.search);
+    input.value = params.get("q") || "";
+    syncHidden(params);
+    load(location.search, false);
+  });
+})();

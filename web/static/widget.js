@@ -1,0 +1,187 @@
+// Clout's search widget: <clout-search> in a shadow root. No dependencies, no build step.
+// Scraped text only ever reaches the page through textContent; highlight <mark>s are rebuilt as elements.
+(() => {
+  "use strict";
+  if (customElements.get("clout-search")) return;
+  const here = document.currentScript && document.currentScript.src ? new URL(document.currentScript.src).origin : location.origin;
+  const instances = [];
+
+  const CSS = `
+:host{display:inline-block;color-scheme:light dark}
+*{box-sizing:border-box}
+.ui{font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;text-align:left;--bg:#fff;--fg:#1d1f23;--mu:#555b66;--ln:#d6d3cc;--ac:#0b57d0;--acf:#fff;--mk:#ffe58a;--mkf:#1d1f23;--hi:#eef3fd;--ep:#7b2cbf;--ar:#0f6b4f;color:var(--fg)}
+.ui.dark{--bg:#1e2126;--fg:#e8e6e1;--mu:#a5abb6;--ln:#3a3f49;--ac:#8ab4f8;--acf:#0d1117;--mk:#6b5600;--mkf:#fff8dc;--hi:#2a3140;--ep:#d0a8ff;--ar:#7fd8b4}
+.trigger{font:inherit;display:inline-flex;gap:.6em;align-items:center;padding:.45em .8em;border:1px solid var(--ln);border-radius:.5em;background:var(--bg);color:var(--mu);cursor:pointer;min-width:14em}
+kbd{font:inherit;font-size:.8em;border:1px solid var(--ln);border-radius:.3em;padding:0 .35em;margin-left:auto}
+:focus-visible{outline:3px solid #c2410c;outline-offset:2px}
+.back{position:fixed;inset:0;background:rgba(0,0,0,.45);display:flex;justify-content:center;align-items:flex-start;padding:8vh 1em 1em;z-index:2147483000}
+.back[hidden]{display:none}
+.panel{background:var(--bg);color:var(--fg);width:min(40em,100%);max-height:80vh;display:flex;flex-direction:column;border-radius:.8em;box-shadow:0 1em 3em rgba(0,0,0,.35);overflow:hidden}
+.bar{display:flex;gap:.5em;padding:.7em;border-bottom:1px solid var(--ln)}
+input{flex:1;min-width:0;font:inherit;padding:.5em .7em;border:2px solid var(--ln);border-radius:.5em;background:var(--bg);color:var(--fg)}
+input:focus{border-color:var(--ac);outline:none}
+button{font:inherit;cursor:pointer;border:0;border-radius:.5em}
+.x{background:transparent;color:var(--mu);border:1px solid var(--ln);padding:0 .6em}
+ul{list-style:none;margin:0;padding:.3em;overflow-y:auto}
+li{padding:.6em .7em;border-radius:.5em;cursor:pointer}
+li.on{background:var(--hi)}
+.m{font-size:.78em;color:var(--mu);display:flex;gap:.5em}
+.b{font-weight:700;text-transform:uppercase;letter-spacing:.05em}
+.b.episode{color:var(--ep)}.b.article{color:var(--ar)}
+a{color:var(--fg);font-weight:600;text-decoration:none}
+a:hover{text-decoration:underline}
+p{margin:.2em 0;font-size:.92em;overflow-wrap:anywhere}
+mark{background:var(--mk);color:var(--mkf);border-radius:.15em}
+.play{background:var(--ep);color:var(--bg);font-weight:700;padding:.2em .7em;border-radius:1em;font-size:.85em}
+audio{display:block;width:100%;margin-top:.4em}
+.s{margin:0;padding:.6em 1em;color:var(--mu);font-size:.9em}
+.s:empty{display:none}`;
+
+  const HTML = `<div class="ui"><button class="trigger" type="button" aria-haspopup="dialog"><span class="label"></span><kbd></kbd></button>
+<div class="back" hidden><div class="panel" role="dialog" aria-modal="true" aria-label="Search">
+<div class="bar"><input type="search" role="combobox" aria-expanded="false" aria-controls="list" aria-autocomplete="list" aria-label="Search" autocomplete="off" maxlength="1000">
+<button class="x" type="button" aria-label="Close search">Esc</button></div>
+<ul id="list" role="listbox" aria-label="Results"></ul><p class="s" role="status" aria-live="polite"></p></div></div></div>`;
+
+  const clock = (t) => { t = Math.floor(t || 0); const h = Math.floor(t / 3600), m = Math.floor(t % 3600 / 60), s = String(t % 60).padStart(2, "0");
+    return h ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`; };
+  const ENT = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
+  const decode = (s) => s.replace(/&(#x[0-9a-f]+|#\d+|amp|lt|gt|quot|apos);/gi, (_, e) =>
+    e[0] !== "#" ? ENT[e.toLowerCase()] : String.fromCodePoint(e[1] === "x" || e[1] === "X" ? parseInt(e.slice(2), 16) : +e.slice(1)));
+  const el = (tag, cls, text) => { const n = document.createElement(tag); if (cls) n.className = cls; if (text != null) n.textContent = text; return n; };
+
+  // The highlight is escaped HTML with <mark>; rebuild it from text nodes so nothing else can become markup.
+  const passage = (hit) => {
+    const p = el("p"), parts = (hit.highlight || "").split(/(<\/?mark>)/);
+    if (!hit.highlight) { p.textContent = hit.snippet || ""; return p; }
+    let inMark = false;
+    for (const part of parts) {
+      if (part === "<mark>") inMark = true; else if (part === "</mark>") inMark = false;
+      else if (part) p.appendChild(inMark ? el("mark", "", decode(part)) : document.createTextNode(decode(part)));
+    }
+    return p;
+  };
+  const fragment = (text) => { const w = (text || "").split(/\s+/).filter(Boolean), e = (a) => encodeURIComponent(a.join(" ")).replace(/-/g, "%2D");
+    return !w.length ? "" : w.length <= 10 ? "#:~:text=" + e(w) : "#:~:text=" + e(w.slice(0, 5)) + "," + e(w.slice(-5)); };
+  const safeUrl = (u) => /^https?:\/\//i.test(u || "") ? u : "";
+
+  class CloutSearch extends HTMLElement {
+    connectedCallback() {
+      if (this.shadowRoot) return;
+      const root = this.attachShadow({ mode: "open" });
+      if (root.adoptedStyleSheets !== undefined && window.CSSStyleSheet && "replaceSync" in CSSStyleSheet.prototype) {
+        const sheet = new CSSStyleSheet(); sheet.replaceSync(CSS); root.adoptedStyleSheets = [sheet];
+      } else root.appendChild(el("style", "", CSS));
+      const t = document.createElement("template"); t.innerHTML = HTML; root.appendChild(t.content);
+      const $ = (s) => root.querySelector(s);
+      this.ui = $(".ui"); this.back = $(".back"); this.input = $("input"); this.list = $("ul"); this.status = $(".s"); this.trigger = $(".trigger");
+      const mac = /Mac|iP/.test(navigator.platform || "");
+      $(".label").textContent = this.getAttribute("placeholder") || "Search Clout";
+      $("kbd").textContent = mac ? "⌘K" : "Ctrl K";
+      this.input.placeholder = this.getAttribute("placeholder") || "Ask a question";
+      this.trigger.addEventListener("click", () => this.open());
+      $(".x").addEventListener("click", () => this.close());
+      this.back.addEventListener("mousedown", (e) => { if (e.target === this.back) this.close(); });
+      this.input.addEventListener("input", () => { clearTimeout(this.timer); this.timer = setTimeout(() => this.search(), 200); });
+      this.back.addEventListener("keydown", (e) => this.key(e));
+      this.theme();
+      matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => this.theme());
+      instances.push(this);
+    }
+    disconnectedCallback() { const i = instances.indexOf(this); if (i >= 0) instances.splice(i, 1); }
+
+    // Follow the host page: an explicit theme attribute, its color-scheme, a "dark" class or data-theme, else the system.
+    theme() {
+      const h = document.documentElement, want = this.getAttribute("theme"), cs = getComputedStyle(h).colorScheme || "";
+      const meta = (document.querySelector('meta[name="color-scheme"]') || {}).content || "";
+      let dark = matchMedia("(prefers-color-scheme: dark)").matches;
+      if (/^(light|dark)$/.test(cs.trim())) dark = cs.trim() === "dark";
+      else if (/^(light|dark)$/.test(meta.trim())) dark = meta.trim() === "dark";
+      if (h.classList.contains("dark") || h.dataset.theme === "dark") dark = true;
+      if (h.classList.contains("light") || h.dataset.theme === "light") dark = false;
+      if (want === "dark" || want === "light") dark = want === "dark";
+      this.ui.classList.toggle("dark", dark);
+    }
+    get endpoint() { return (safeUrl(this.getAttribute("endpoint")) || here).replace(/\/+$/, ""); }
+
+    open() { this.theme(); this.back.hidden = false; this.input.focus(); this.input.select(); }
+    close() { this.back.hidden = true; this.list.querySelectorAll("audio").forEach((a) => a.pause()); this.trigger.focus(); }
+
+    key(e) {
+      const items = [...this.list.children];
+      if (e.key === "Escape") { e.preventDefault(); this.close(); }
+      else if (e.key === "Tab") { // keep focus inside the dialog while it is open
+        const f = [...this.back.querySelectorAll("input,button,a,audio")], i = f.indexOf(this.shadowRoot.activeElement);
+        if (e.shiftKey ? i <= 0 : i === f.length - 1) { e.preventDefault(); f[e.shiftKey ? f.length - 1 : 0].focus(); }
+      }
+      else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        e.preventDefault();
+        if (items.length) this.select((this.active + (e.key === "ArrowDown" ? 1 : items.length - 1)) % items.length);
+      } else if (e.key === "Enter" && e.target === this.input && items.length) { e.preventDefault(); this.activate(items[Math.max(this.active, 0)]); }
+    }
+    select(i) {
+      [...this.list.children].forEach((li, j) => { li.classList.toggle("on", i === j); li.setAttribute("aria-selected", String(i === j)); });
+      this.active = i;
+      const li = this.list.children[i];
+      if (li) { this.input.setAttribute("aria-activedescendant", li.id); li.scrollIntoView({ block: "nearest" }); }
+    }
+    activate(li) {
+      if (li.hit.kind === "episode") this.play(li);
+      else { const a = li.querySelector("a"); if (a) window.open(a.href, "_blank", "noopener"); }
+    }
+    play(li) {
+      this.list.querySelectorAll("audio").forEach((a) => a.pause());
+      let audio = li.querySelector("audio");
+      if (!audio) { audio = el("audio"); audio.controls = true; audio.preload = "auto"; audio.src = `${this.endpoint}/media/${li.hit.doc_id}`; li.appendChild(audio); }
+      const start = li.hit.start || 0, go = () => { audio.currentTime = start; audio.play().catch(() => {}); };
+      if (audio.readyState >= 1) go(); else audio.addEventListener("loadedmetadata", go, { once: true });
+    }
+
+    async search() {
+      const q = this.input.value.trim(), ticket = (this.ticket = (this.ticket || 0) + 1);
+      if (!q) { this.show([], ""); return; }
+      const params = new URLSearchParams({ q, k: String(Math.min(Math.max(parseInt(this.getAttribute("results"), 10) || 5, 1), 20)) });
+      const kinds = (this.getAttribute("kinds") || "").split(",").map((k) => k.trim()).filter((k) => k === "article" || k === "episode");
+      if (kinds.length === 1) params.set("kind", kinds[0]);
+      try {
+        const r = await fetch(`${this.endpoint}/api/search?${params}`, { mode: "cors", credentials: "omit" });
+        if (!r.ok) throw new Error(String(r.status));
+        const data = await r.json();
+        if (ticket === this.ticket) this.show(data.results || [], data.results && data.results.length ? "" : `Nothing matches “${q}”.`);
+      } catch (_) {
+        if (ticket === this.ticket) this.show([], "Search is not available on this page.");
+      }
+    }
+    show(hits, message) {
+      this.list.replaceChildren();
+      this.status.textContent = message;
+      hits.forEach((hit, i) => {
+        const li = el("li"); li.id = "o" + i; li.setAttribute("role", "option"); li.hit = hit;
+        const meta = el("div", "m"); meta.append(el("span", "b " + (hit.kind === "episode" ? "episode" : "article"), hit.kind === "episode" ? "Episode" : "Article"), el("span", "", hit.site || ""));
+        const a = el("a", "", hit.title || "Untitled"); a.target = "_blank"; a.rel = "noopener noreferrer";
+        const url = safeUrl(hit.url);
+        a.href = hit.kind === "episode" || !url ? `${this.endpoint}/documents/${+hit.doc_id}${hit.kind === "episode" ? "?t=" + Math.floor(hit.start || 0) : ""}` : url + fragment(hit.text);
+        li.append(meta, a, passage(hit));
+        if (hit.kind === "episode") {
+          const b = el("button", "play", "▶ " + clock(hit.start)); b.type = "button"; b.setAttribute("aria-label", `Play from ${clock(hit.start)}`);
+          b.addEventListener("click", (e) => { e.stopPropagation(); this.play(li); });
+          li.append(b);
+        }
+        li.addEventListener("mousemove", () => this.active !== i && this.select(i));
+        this.list.append(li);
+      });
+      this.input.setAttribute("aria-expanded", String(hits.length > 0));
+      this.active = -1;
+      if (hits.length) this.select(0); else this.input.removeAttribute("aria-activedescendant");
+    }
+  }
+
+  document.addEventListener("keydown", (e) => {
+    const w = instances[0];
+    if (!w || !w.back.hidden) return;
+    const t = e.composedPath()[0], typing = t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName));
+    if ((e.key === "k" || e.key === "K") && (e.ctrlKey || e.metaKey)) { e.preventDefault(); w.open(); }
+    else if (e.key === "/" && !typing && !e.ctrlKey && !e.metaKey && !e.altKey) { e.preventDefault(); w.open(); }
+  });
+  customElements.define("clout-search", CloutSearch);
+})();
