@@ -20,8 +20,10 @@ def stem(word: str) -> str:
     word = word.lower()
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word
+            word = word[: -len(suffix)]
+            break
+    # "executive" and "executives" (stripped of "es") meet at "executiv".
+    return word[:-1] if word.endswith("e") and len(word) > 4 else word
 
 
 def _stems(terms) -> set[str]:
@@ -58,14 +60,18 @@ def snippet(text: str, terms, limit: int = SNIPPET_CHARS) -> str:
     return ("… " if start > 0 else "") + piece.strip()
 
 
+def marked(text: str, terms) -> list[tuple[int, int]]:
+    """Spans of the words in `text` that match the query terms (by stem): what to highlight."""
+    stems = _stems(terms)
+    return [m.span() for m in _WORD.finditer(text) if stem(m.group()) in stems]
+
+
 def highlight(text: str, terms) -> str:
     """HTML-escaped `text` with <mark>…</mark> around the words matching the query terms (by stem)."""
-    stems = _stems(terms)
     out, last = [], 0
-    for m in _WORD.finditer(text):
-        if stem(m.group()) in stems:
-            out.append(html.escape(text[last : m.start()]))
-            out.append(f"<mark>{html.escape(m.group())}</mark>")
-            last = m.end()
+    for start, end in marked(text, terms):
+        out.append(html.escape(text[last:start]))
+        out.append(f"<mark>{html.escape(text[start:end])}</mark>")
+        last = end
     out.append(html.escape(text[last:]))
     return "".join(out)

@@ -28,7 +28,7 @@ CANDIDATES = 50
 MAX_CANDIDATES = 1000
 RRF_K = 60
 # (lexical, semantic) weights in the fusion, chosen on tests/eval/queries.json (see README "Search").
-WEIGHTS = (1.0, 1.0)
+WEIGHTS = (1.0, 0.7)
 MAX_K = 100
 MAX_OFFSET = 1000
 
