@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 SNIPPET_CHARS = 320
 
@@ -15,6 +16,7 @@ _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*[\"'”’)]*")
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ied", "ers", "er", "es", "ed", "ly", "s")
 
 
+@lru_cache(maxsize=65536)  # called for every word of every shown passage: a dict lookup after the first time
 def stem(word: str) -> str:
     """A crude stem, enough to mark `executives` for `executive` and `buying` for `buy`."""
     word = word.lower()

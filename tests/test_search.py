@@ -138,7 +138,7 @@ def test_hostile_document_is_escaped_in_results(data_dir):
         kb.add(Document(source="evil.html", title="<img src=x onerror=alert(1)>",
                         text='Executive <script>alert("buy-in")</script> sponsorship wins budgets & hearts.'))
     hit = search(kb, "executive sponsorship <script>", k=1)[0]
-    assert "<script>" not in hit.highlight and "&lt;script&gt;" in hit.highlight
+    assert "<script" not in hit.highlight and "&lt;<mark>script</mark>&gt;" in hit.highlight
     assert "<mark>Executive</mark>" in hit.highlight and "<mark>sponsorship</mark>" in hit.highlight
 
 
