@@ -4,11 +4,15 @@ The model name and dimension decided here are recorded with every index; nothing
 """
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 DIMENSION = 384
@@ -40,9 +44,13 @@ class Embedder:
     name = MODEL_NAME
     dim = DIMENSION
 
-    def __init__(self, path: str | None = None):
+    def __init__(self, path: str | None = None, cache_dir: str | None = None, query_backend: str | None = None):
         self.path = path or model_dir()
+        self.cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
+        # "onnx" (default: ONNX Runtime on one thread, torch if the export fails) or "torch".
+        self.query_backend = (query_backend or os.environ.get("CLOUT_QUERY_BACKEND") or "onnx").lower()
         self._model = None
+        self.query_notice = ""  # why queries are encoded by torch, when they are
 
     @property
     def model(self):
@@ -64,7 +72,20 @@ class Embedder:
         return np.asarray(vectors, dtype=np.float32)
 
     def encode_query(self, text: str) -> np.ndarray:
+        """One query's vector, single-threaded, from an LRU cache (search-as-you-type repeats prefixes)."""
         return _cached_query(self, text[:MAX_QUERY_CHARS])
+
+    def query_encoder(self):
+        """The ONNX Runtime encoder for queries, or None when queries go through torch."""
+        if self.query_backend != "onnx":
+            return None
+        return _query_encoder(self, self.path, str(self.cache_dir))
+
+    def _encode_query_now(self, text: str) -> np.ndarray:
+        encoder = self.query_encoder()
+        if encoder is not None:
+            return encoder.encode(text)
+        return self.encode([text])[0]
 
 
 _load_lock = threading.Lock()
@@ -90,6 +111,36 @@ def _load(path: str):
 
 @lru_cache(maxsize=1024)
 def _cached_query(embedder: Embedder, text: str) -> np.ndarray:
-    vector = embedder.encode([text])[0]
+    vector = embedder._encode_query_now(text)
     vector.setflags(write=False)
     return vector
+
+
+_query_lock = threading.Lock()
+_query_encoders: dict[tuple[str, str], object] = {}
+
+
+def _query_encoder(embedder: Embedder, path: str, cache_dir: str):
+    """One ONNX query encoder per model and cache dir per process; None (and a notice) if it cannot be had."""
+    key = (path, cache_dir)
+    if key not in _query_encoders:
+        with _query_lock:
+            if key not in _query_encoders:
+                try:
+                    from . import onnx_query
+
+                    _query_encoders[key] = onnx_query.load(path, Path(cache_dir), lambda: embedder.model)
+                except Exception as e:  # any failure to export, load or match: torch still answers
+                    embedder.query_notice = f"queries are encoded with torch: the ONNX query encoder failed ({e})"
+                    log.warning(embedder.query_notice)
+                    _query_encoders[key] = None
+    return _query_encoders[key]
+
+
+def default_cache_dir() -> Path:
+    """Where derived model files (the ONNX export) are kept: CLOUT_CACHE_DIR, else the user cache dir."""
+    override = os.environ.get("CLOUT_CACHE_DIR")
+    if override:
+        return Path(override)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "clout"

@@ -1,17 +1,36 @@
-"""Search: lexical (FTS5/BM25) and semantic (FAISS) candidates fused by reciprocal rank, as Hits."""
+"""Search: lexical (FTS5/BM25) and semantic (FAISS) passages fused by reciprocal rank, one Hit per document.
+
+The functions other code calls (CLI, `/api/search`, eval, benchmarks):
+
+    search(kb, query, k=10, mode="hybrid", filters=None, offset=0, weights=None) -> list[Hit]
+        The best passage of each of the best documents, documents offset..offset+k-1.
+    more_from_document(kb, query, doc_id, k=5, mode="hybrid", weights=None) -> list[Hit]
+        The document's passages ranked for the query (its best passage first).
+    facets(kb, query, mode="hybrid", filters=None) -> {"kind": {value: n}, "site": {value: n}}
+        How many matching documents each kind and site/show has; each count applies the other filters.
+    Filters(kind="", site="", author="", date_from="", date_to="")   Filters.from_params(mapping)
+    results_json(query, hits, **extra) -> {"query", "results": [Hit.to_json()...], **extra}
+
+mode is "hybrid" (default), "lexical" or "semantic"; weights is (lexical, semantic) for the fusion.
+Bad filters or mode raise SearchError (a ValueError) with one sentence; any query text is accepted.
+"""
 from __future__ import annotations
 
-import html
-import re
 from dataclasses import asdict, dataclass
 
+from .filters import Filters, SearchError
+from .highlight import highlight, snippet
+from .query import Query, parse
 
+MODES = ("hybrid", "lexical", "semantic")
+# Chunks each retriever contributes before fusion; deeper for later pages (see _depth).
 CANDIDATES = 50
+MAX_CANDIDATES = 1000
 RRF_K = 60
+# (lexical, semantic) weights in the fusion, chosen on tests/eval/queries.json (see README "Search").
+WEIGHTS = (1.0, 0.7)
 MAX_K = 100
-SNIPPET_CHARS = 320
-
-_WORD = re.compile(r"\w+", re.UNICODE)
+MAX_OFFSET = 1000
 
 
 @dataclass
@@ -31,7 +50,8 @@ class Hit:
     date: str = ""
     site: str = ""
     audio_url: str = ""
-    highlight: str = ""
+    highlight: str = ""  # the snippet as safe HTML: escaped, with <mark> around query words
+    more: int = 0  # other passages of this document among the candidates ("more from this document")
 
     def to_json(self) -> dict:
         out = asdict(self)
@@ -39,31 +59,68 @@ class Hit:
         return out
 
 
-def fts_query(query: str) -> str:
-    """An FTS5 expression that matches any of the query's words; never a syntax error."""
-    words = [w for w in _WORD.findall(query.lower()) if w not in {"and", "or", "not", "near"}]
-    return " OR ".join(f'"{w}"' for w in dict.fromkeys(words))
-
-
-def lexical(kb, query: str, limit: int = CANDIDATES) -> list[int]:
-    expression = fts_query(query)
+def lexical(kb, query: Query, limit: int = CANDIDATES, filters: Filters | None = None, doc_id: int | None = None) -> list[int]:
+    """Chunk ids by BM25 (text weighted above title and heading), within the filters and quoted phrases."""
+    words, phrases = query.match_expression(), query.phrase_expression()
+    if query.words:
+        expression = f"({words}) AND {phrases}" if phrases else words
+    else:
+        expression = phrases or words
     if not expression:
         return []
+    where, params = (filters or Filters()).sql("d")
+    if doc_id is not None:
+        where, params = where + " AND c.document_id = ?", [*params, doc_id]
     rows = kb.store.db.execute(
-        "SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts, 1.0, 0.5) LIMIT ?",
-        (expression, limit),
+        "SELECT f.rowid FROM chunks_fts f JOIN chunks c ON c.id = f.rowid JOIN documents d ON d.id = c.document_id "
+        f"WHERE chunks_fts MATCH ? AND {where} ORDER BY bm25(chunks_fts, 1.0, 0.5) LIMIT ?",
+        (expression, *params, limit),
     ).fetchall()
     return [r[0] for r in rows]
 
 
-def semantic(kb, query: str, limit: int = CANDIDATES) -> list[int]:
-    if not query.strip():
+def allowed_chunks(kb, query: Query, filters: Filters | None, doc_id: int | None = None) -> list[int] | None:
+    """The chunk ids vector search may return, or None for all of them."""
+    filters = filters or Filters()
+    if not filters and not query.phrases and doc_id is None:
+        return None
+    where, params = filters.sql("d")
+    if doc_id is not None:
+        where, params = where + " AND c.document_id = ?", [*params, doc_id]
+    sql = f"SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE {where}"
+    if query.phrases:
+        sql += " AND c.id IN (SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ?)"
+        params = [*params, query.phrase_expression()]
+    return [r[0] for r in kb.store.db.execute(sql, params)]
+
+
+def semantic(kb, query: Query, limit: int = CANDIDATES, filters: Filters | None = None, doc_id: int | None = None) -> list[int]:
+    """Chunk ids by cosine similarity of the query's embedding, within the filters and quoted phrases."""
+    if not query.text:
         return []
-    _, ids = kb.vectors.search(kb.embedder.encode_query(query), limit)
+    _one_faiss_thread()
+    only = allowed_chunks(kb, query, filters, doc_id)
+    if only is not None and not only:
+        return []
+    _, ids = kb.vectors.search(kb.embedder.encode_query(query.text), limit, only=only)
     return [int(i) for i in ids]
 
 
-def fuse(rankings: list[list[int]], weights: list[float] | None = None, k: int = RRF_K) -> dict[int, float]:
+_faiss_threads_set = False
+
+
+def _one_faiss_thread() -> None:
+    # One short query gains nothing from more threads, and loses to them when other requests are busy
+    # (exact search over 100k vectors: 13 ms on one thread, 20 ms on two). Ingest does not search.
+    global _faiss_threads_set
+    if not _faiss_threads_set:
+        import faiss
+
+        faiss.omp_set_num_threads(1)
+        _faiss_threads_set = True
+
+
+def fuse(rankings: list[list[int]], weights: list[float] | tuple | None = None, k: int = RRF_K) -> dict[int, float]:
     """Reciprocal rank fusion: each list adds weight / (k + rank) to the items it ranks."""
     weights = weights or [1.0] * len(rankings)
     scores: dict[int, float] = {}
@@ -73,133 +130,122 @@ def fuse(rankings: list[list[int]], weights: list[float] | None = None, k: int =
     return scores
 
 
-def snippet(text: str, query: str, limit: int = SNIPPET_CHARS) -> str:
-    """The passage trimmed around the sentence that shares most words with the query."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    terms = {w for w in _WORD.findall(query.lower()) if len(w) > 2}
-    sentences = [m for m in re.finditer(r"[^.!?\n]+[.!?]*", text)]
-    best = max(sentences, key=lambda m: len(terms & set(_WORD.findall(m.group().lower()))), default=None)
-    start = best.start() if best else 0
-    start = max(0, min(start, len(text) - limit))
-    piece = text[start : start + limit]
-    if start + limit < len(text):
-        piece = piece[: piece.rfind(" ")] + " …" if " " in piece else piece + "…"
-    return ("… " if start > 0 else "") + piece.strip()
+def ranked_chunks(kb, query: Query, mode: str = "hybrid", filters: Filters | None = None, weights=None,
+                  depth: int = CANDIDATES, doc_id: int | None = None) -> list[tuple[int, float]]:
+    """(chunk id, fused score), best first: the candidates before grouping by document."""
+    if mode not in MODES:
+        raise SearchError(f"unknown search mode {mode!r}: use one of {', '.join(MODES)}")
+    weights = tuple(weights or WEIGHTS)
+    rankings, used = [], []
+    if mode in ("hybrid", "lexical"):
+        rankings.append(lexical(kb, query, depth, filters, doc_id))
+        used.append(weights[0])
+    if mode in ("hybrid", "semantic"):
+        rankings.append(semantic(kb, query, depth, filters, doc_id))
+        used.append(weights[1])
+    scores = fuse(rankings, used)
+    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
-def search(kb, query: str, k: int = 10, mode: str = "hybrid", filters: "Filters | None" = None, offset: int = 0) -> list[Hit]:
-    """The best passage of each of the k best documents for the query (after `offset` of them)."""
+def _depth(wanted: int) -> int:
+    return min(MAX_CANDIDATES, max(CANDIDATES, 5 * wanted))
+
+
+def search(kb, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None, offset: int = 0,
+           weights=None) -> list[Hit]:
+    """The best passage of each of the best documents for the query: documents offset .. offset+k-1."""
+    parsed = parse(query)
     k = max(1, min(int(k), MAX_K))
-    hits: list[Hit] = []
-    skipped = 0
-    for chunk, doc, score in ranked_passages(kb, query, mode):
-        if filters and not filters.admits(doc):
+    offset = max(0, min(int(offset), MAX_OFFSET))
+    if not parsed.text:
+        return []
+    kb.refresh()
+    ranked = ranked_chunks(kb, parsed, mode, filters, weights, _depth(offset + k))
+    best: dict[int, tuple[int, float]] = {}  # document id -> its best chunk
+    extra: dict[int, int] = {}
+    chunks = kb.store.chunks([c for c, _ in ranked])
+    for chunk_id, score in ranked:
+        chunk = chunks.get(chunk_id)
+        if chunk is None:  # a vector with no row is never returned
             continue
-        if skipped < offset:
-            skipped += 1
-            continue
-        text = snippet(chunk.text, query)
-        hits.append(
-            Hit(
-                doc_id=doc["id"], title=doc["title"], kind=doc["kind"], source=doc["source"], url=doc["url"],
-                text=chunk.text, snippet=text, start=chunk.start, end=chunk.end,
-                score=score, chunk_id=chunk.id, author=doc["author"], date=doc["date"], site=doc["site"],
-                audio_url=doc["audio_url"], highlight=highlight(text, query),
-            )
-        )
-        if len(hits) >= k:
-            break
+        if chunk.document_id in best:
+            extra[chunk.document_id] = extra.get(chunk.document_id, 0) + 1
+        else:
+            best[chunk.document_id] = (chunk_id, score)
+    page = list(best.items())[offset : offset + k]
+    hits = []
+    for doc_id, (chunk_id, score) in page:
+        hit = _hit(kb, chunks[chunk_id], score, parsed)
+        if hit is not None:
+            hit.more = extra.get(doc_id, 0)
+            hits.append(hit)
     return hits
 
 
-def ranked_passages(kb, query: str, mode: str = "hybrid"):
-    """(chunk, document row, score) for the best passage of each candidate document, best first."""
-    query = (query or "").strip()
-    if not query:
-        return
+def more_from_document(kb, query: str, doc_id: int, k: int = 5, mode: str = "hybrid", weights=None) -> list[Hit]:
+    """Passages of one document ranked for the query, best first (the first is the one `search` showed)."""
+    parsed = parse(query)
+    k = max(1, min(int(k), MAX_K))
+    if not parsed.text:
+        return []
     kb.refresh()
-    rankings = []
-    if mode in ("hybrid", "lexical"):
-        rankings.append(lexical(kb, query))
-    if mode in ("hybrid", "semantic"):
-        rankings.append(semantic(kb, query))
-    scores = fuse(rankings)
-    ordered = sorted(scores, key=scores.get, reverse=True)
-    chunks = kb.store.chunks(ordered)
-    seen: set[int] = set()
-    for chunk_id in ordered:
-        chunk = chunks.get(chunk_id)
-        if chunk is None or chunk.document_id in seen:  # a vector with no row is never returned
-            continue
-        doc = kb.store.document(chunk.document_id)
-        if doc is None:
-            continue
-        seen.add(chunk.document_id)
-        yield chunk, doc, scores[chunk_id]
-
-
-def results_json(query: str, hits: list[Hit]) -> dict:
-    """The shape `clout search --json` prints and `/api/search` returns."""
-    return {"query": query, "results": [h.to_json() for h in hits]}
-
-
-# -- Added for the web (issue 6); kept apart so the search rewrite can absorb or replace it. --------------
-
-MODES = ("hybrid", "lexical", "semantic")
-_HIGHLIGHT_SKIP = {
-    "the", "and", "for", "you", "your", "how", "what", "who", "why", "when", "can", "does", "with", "get", "are",
-    "not", "our", "this", "that", "from", "have", "will", "they", "them", "into", "about", "there", "their",
-}
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Which documents a search may return; empty fields admit everything."""
-
-    kind: str = ""
-    site: str = ""
-    author: str = ""
-    date_from: str = ""  # ISO dates compare correctly as strings
-    date_to: str = ""
-
-    def admits(self, doc) -> bool:
-        return (
-            (not self.kind or doc["kind"] == self.kind)
-            and (not self.site or doc["site"] == self.site)
-            and (not self.author or doc["author"] == self.author)
-            and (not self.date_from or (doc["date"] or "") >= self.date_from)
-            and (not self.date_to or (doc["date"] or "9999") <= self.date_to)
-        )
+    ranked = ranked_chunks(kb, parsed, mode, None, weights, _depth(k), doc_id=int(doc_id))
+    chunks = kb.store.chunks([c for c, _ in ranked[:k]])
+    hits = [_hit(kb, chunks[c], score, parsed) for c, score in ranked[:k] if c in chunks]
+    return [h for h in hits if h is not None]
 
 
 def facets(kb, query: str, mode: str = "hybrid", filters: Filters | None = None) -> dict[str, dict[str, int]]:
-    """How many matching documents each kind and each site/show has; a facet ignores its own filter."""
+    """Matching documents per kind and per site/show, among the search's candidates.
+
+    Each facet counts under the other filters, not its own, so a user filtering to one site still sees the others.
+    """
+    parsed = parse(query)
     filters = filters or Filters()
-    counts: dict[str, dict[str, int]] = {"kind": {}, "site": {}}
-    for _, doc, _ in ranked_passages(kb, query, mode):
-        for facet in counts:
-            if Filters(**{**asdict(filters), facet: ""}).admits(doc):
-                value = doc[facet] or ""
-                if value:
-                    counts[facet][value] = counts[facet].get(value, 0) + 1
-    return {facet: dict(sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))) for facet, values in counts.items()}
+    out: dict[str, dict[str, int]] = {"kind": {}, "site": {}}
+    if not parsed.text:
+        return out
+    kb.refresh()
+    for field in out:
+        others = filters.without(field)
+        ranked = ranked_chunks(kb, parsed, mode, others, None, _depth(MAX_K))
+        docs = {c.document_id for c in kb.store.chunks([c for c, _ in ranked]).values()}
+        if not docs:
+            continue
+        marks = ",".join("?" * len(docs))
+        rows = kb.store.db.execute(
+            f"SELECT {field}, COUNT(*) FROM documents WHERE id IN ({marks}) GROUP BY {field} ORDER BY COUNT(*) DESC, {field}",
+            list(docs),
+        )
+        out[field] = {value: n for value, n in rows if value}
+    return out
 
 
-def highlight(passage: str, query: str) -> str:
-    """The passage as HTML: every character escaped, <mark> around the query's words (made here, never taken from the source)."""
-    terms = {w for w in _WORD.findall(query.lower()) if len(w) > 2 and w not in _HIGHLIGHT_SKIP}
-    stems = {t[:5] for t in terms if len(t) > 5}
-    out, last = [], 0
-    for m in _WORD.finditer(passage):
-        word = m.group().lower()
-        if word in terms or (len(word) > 5 and word[:5] in stems):
-            out.append(html.escape(passage[last : m.start()]))
-            out.append(f"<mark>{html.escape(m.group())}</mark>")
-            last = m.end()
-    out.append(html.escape(passage[last:]))
-    return "".join(out)
+def _hit(kb, chunk, score: float, query: Query) -> Hit | None:
+    doc = kb.store.document(chunk.document_id)
+    if doc is None:
+        return None
+    shown = snippet(chunk.text, query.terms)
+    return Hit(
+        doc_id=doc["id"], title=doc["title"], kind=doc["kind"], source=doc["source"], url=doc["url"],
+        text=chunk.text, snippet=shown, start=_episode_start(kb, doc, chunk, query), end=chunk.end, score=score,
+        chunk_id=chunk.id, author=doc["author"], date=doc["date"], site=doc["site"], audio_url=doc["audio_url"],
+        highlight=highlight(shown, query.terms),
+    )
 
 
-__all__ = ["Hit", "search", "results_json", "fuse", "fts_query", "snippet", "Filters", "facets", "highlight", "MODES"]
+def _episode_start(kb, doc, chunk, query: Query) -> float | None:
+    # MERGE POINT (podcast branch): the one place an episode's play-from second is chosen. When
+    # index/moments.py lands, return moments.best_start(...) here; until then, the passage's start.
+    return chunk.start
+
+
+def results_json(query: str, hits: list[Hit], **extra) -> dict:
+    """The shape `clout search --json` prints and `/api/search` returns (extra top-level fields allowed)."""
+    return {"query": query, "results": [h.to_json() for h in hits], **extra}
+
+
+__all__ = [
+    "Hit", "Filters", "SearchError", "MODES", "search", "more_from_document", "facets", "results_json", "fuse",
+    "snippet", "highlight",
+]

@@ -83,11 +83,19 @@ class VectorIndex:
         if len(ids):
             self.index.remove_ids(ids)
 
-    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(scores, ids) of the k nearest vectors; ids are -1 where fewer exist."""
-        if self.count == 0:
+    def search(self, query: np.ndarray, k: int, only=None) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, ids) of the k nearest vectors, among the ids in `only` when given."""
+        import faiss
+
+        if self.count == 0 or (only is not None and len(only) == 0):
             return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
-        scores, ids = self.index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), min(k, self.count))
+        params = None
+        if only is not None:
+            only = np.asarray(only, dtype=np.int64)
+            k = min(k, len(only))
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(only))
+        query = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+        scores, ids = self.index.search(query, min(k, self.count), params=params)
         keep = ids[0] >= 0
         return scores[0][keep], ids[0][keep]
 

@@ -59,3 +59,11 @@ def corpus_copy(corpus_data: Path, tmp_path: Path) -> Path:
 @pytest.fixture
 def python() -> str:
     return sys.executable
+
+
+@pytest.fixture(scope="session")
+def search_data(tmp_path_factory) -> Path:
+    """The search test corpus (seed articles, distractors, two episodes) ingested once. Read it, don't write it."""
+    from search_corpus import build
+
+    return build(tmp_path_factory.mktemp("search") / "data")

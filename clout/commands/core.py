@@ -6,38 +6,36 @@ import click
 from ..cli import cli, emit_json, pass_state
 
 
-def _clock(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    s = int(seconds)
-    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
-
-
 @cli.command()
 @click.argument("query")
 @click.option("-k", "k", type=click.IntRange(1, 100), default=5, show_default=True, help="How many results.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.option("--mode", type=click.Choice(["hybrid", "lexical", "semantic"]), default="hybrid", show_default=True,
+              help="Match words (lexical), meaning (semantic) or both.")
+@click.option("--kind", type=click.Choice(["article", "episode"]), help="Only articles, or only episodes.")
+@click.option("--site", help="Only this site or show (its name as `clout search` shows it).")
+@click.option("--author", help="Only authors whose name contains this.")
+@click.option("--since", "--from", "date_from", help="Only documents dated on or after this (2017, 2017-09, 2017-09-22).")
+@click.option("--until", "--to", "date_to", help="Only documents dated on or before this.")
+@click.option("--offset", type=click.IntRange(0, 1000), default=0, help="Skip this many documents (the next page).")
 @pass_state
-def search(state, query, k, as_json):
+def search(state, query, k, as_json, mode, kind, site, author, date_from, date_to, offset):
     """Find the passages that answer QUERY."""
-    from index.search import results_json, search as run_search
+    from index.query import parse
+    from index.search import Filters, SearchError, results_json, search as run_search
 
-    hits = run_search(state.kb(readonly=True), query, k=k)
+    from ..terminal import print_hits
+
+    try:
+        filters = Filters(kind=kind or "", site=site or "", author=author or "", date_from=date_from or "",
+                          date_to=date_to or "")
+        hits = run_search(state.kb(readonly=True), query, k=k, mode=mode, filters=filters, offset=offset)
+    except SearchError as e:
+        raise click.ClickException(str(e)) from None
     if as_json:
         emit_json(results_json(query, hits))
         return
-    if not hits:
-        click.echo("No results.")
-        return
-    for rank, hit in enumerate(hits, 1):
-        byline = " · ".join(p for p in (hit.site, hit.author, hit.date) if p)
-        when = f"  ▶ {_clock(hit.start)}" if hit.kind == "episode" and hit.start is not None else ""
-        click.echo(click.style(f"{rank}. {hit.title or hit.source}", bold=True) + when)
-        if byline:
-            click.echo(f"   {byline}")
-        click.echo(f"   {hit.snippet}")
-        click.echo(click.style(f"   {hit.url or hit.source}", dim=True))
-        click.echo()
+    print_hits(hits, parse(query).terms, offset)
 
 
 @cli.command()

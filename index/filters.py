@@ -1,0 +1,74 @@
+"""Search filters: which documents a search may return (kind, site or show, author, date range)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields, replace
+
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+class SearchError(ValueError):
+    """A search the user asked for cannot be run as given (unknown mode, a date that is not a date)."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Empty fields filter nothing. kind and site match whole values, ignoring case; author matches a
+    part of the name ("shaw"); dates are ISO prefixes (2017, 2017-09, 2017-09-22), both ends included,
+    and a date filter leaves out documents whose date is unknown."""
+
+    kind: str = ""
+    site: str = ""
+    author: str = ""
+    date_from: str = ""
+    date_to: str = ""
+
+    def __post_init__(self):
+        for name in ("date_from", "date_to"):
+            value = (getattr(self, name) or "").strip()
+            if value and not _DATE.match(value):
+                raise SearchError(f"{name} must be a date like 2017-09-22 (or 2017-09, or 2017), not {value!r}")
+            object.__setattr__(self, name, value)
+        for name in ("kind", "site", "author"):
+            object.__setattr__(self, name, " ".join((getattr(self, name) or "").split()))
+
+    def __bool__(self) -> bool:
+        return any(getattr(self, f.name) for f in fields(self))
+
+    @classmethod
+    def from_params(cls, params) -> "Filters":
+        """From query-string style parameters: kind, site (or show), author, date_from/from/since, date_to/to/until."""
+        def first(*names):
+            for name in names:
+                value = params.get(name)
+                if value:
+                    return str(value)
+            return ""
+
+        return cls(
+            kind=first("kind"), site=first("site", "show"), author=first("author"),
+            date_from=first("date_from", "from", "since"), date_to=first("date_to", "to", "until"),
+        )
+
+    def without(self, name: str) -> "Filters":
+        return replace(self, **{name: ""})
+
+    def sql(self, table: str = "documents") -> tuple[str, list]:
+        """A WHERE clause over the documents table (aliased `table`) and its parameters; originals only."""
+        clauses, params = [f"{table}.duplicate_of IS NULL"], []
+        if self.kind:
+            clauses.append(f"{table}.kind = ? COLLATE NOCASE")
+            params.append(self.kind)
+        if self.site:
+            clauses.append(f"{table}.site = ? COLLATE NOCASE")
+            params.append(self.site)
+        if self.author:
+            clauses.append(f"instr(lower({table}.author), lower(?)) > 0")
+            params.append(self.author)
+        if self.date_from:
+            clauses.append(f"{table}.date != '' AND substr({table}.date, 1, ?) >= ?")
+            params += [len(self.date_from), self.date_from]
+        if self.date_to:
+            clauses.append(f"{table}.date != '' AND substr({table}.date, 1, ?) <= ?")
+            params += [len(self.date_to), self.date_to]
+        return " AND ".join(clauses), params

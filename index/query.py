@@ -1,0 +1,69 @@
+"""What a typed query means: its words, its quoted phrases, and the FTS5 expression that finds them.
+
+Users type anything: one word, a pasted paragraph, a phrase in quotes, or FTS5 syntax by accident
+(`"`, `*`, `-`, `:`, `NEAR`, `AND`). Only word characters ever reach FTS5, each word inside its own
+double quotes, so no input can be a syntax error or an FTS5 operator.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_PHRASE = re.compile(r'"([^"]*)"')
+# Pasted paragraphs have hundreds of words; BM25 over the first few dozen distinct ones is plenty.
+MAX_TERMS = 64
+
+# Function words match nearly every passage: in an OR query they only add noise to BM25.
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being below
+    between both but by can could did do does doing don down during each few for from further had has have
+    having he her here hers herself him himself his how i if in into is it its itself just me more most my
+    myself no nor not now of off on once only or other our ours ourselves out over own same she should so
+    some such than that the their theirs them themselves then there these they this those through to too
+    under until up very was we were what when where which while who whom why will with would you your yours
+    yourself yourselves get got near""".split()
+)
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str  # as typed, trimmed
+    words: tuple[str, ...]  # distinct lower-case content words, in order
+    phrases: tuple[tuple[str, ...], ...]  # quoted phrases that must appear, as word sequences
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """Every word worth highlighting: the content words and the words of the phrases."""
+        seen = dict.fromkeys(self.words)
+        for phrase in self.phrases:
+            seen.update(dict.fromkeys(phrase))
+        return tuple(seen)
+
+    def match_expression(self) -> str:
+        """FTS5 expression: any of the words, ranked by BM25; empty when nothing is searchable."""
+        words = list(self.words) or [w for phrase in self.phrases for w in phrase]
+        return " OR ".join(f'"{w}"' for w in words[:MAX_TERMS])
+
+    def phrase_expression(self) -> str:
+        """FTS5 expression every result must satisfy (all quoted phrases); empty when there are none."""
+        return " AND ".join('"' + " ".join(p) + '"' for p in self.phrases)
+
+
+def parse(text: str) -> Query:
+    """Split a typed query into content words and quoted phrases; an unbalanced quote is just a character."""
+    text = " ".join((text or "").split())
+    phrases: list[tuple[str, ...]] = []
+    rest = text
+    if text.count('"') >= 2:
+        for match in _PHRASE.finditer(text):
+            words = tuple(w.lower() for w in _WORD.findall(match.group(1)))
+            if words and words not in phrases:
+                phrases.append(words)
+        rest = _PHRASE.sub(" ", text)
+    tokens = [w.lower() for w in _WORD.findall(rest)]
+    words = [w for w in dict.fromkeys(tokens) if w not in STOPWORDS]
+    if not words and not phrases:
+        # A query of only function words ("how to", "what is it") still searches, for those words.
+        words = list(dict.fromkeys(tokens))
+    return Query(text=text, words=tuple(words[:MAX_TERMS]), phrases=tuple(phrases))

@@ -1,0 +1,169 @@
+"""Search on the search test corpus: hostile queries, quoted phrases, filters, grouping, duplicates, safe highlights."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import clout
+
+HOSTILE = [
+    '"unbalanced', 'NEAR(a b', "col:umn * -", "AND OR NOT", "*", '"', '""', "-", "NEAR", "title:", "^start",
+    "'; DROP TABLE chunks; --", "a" * 5000, "emotional signature " * 300, "ünïcødé ☃ 数字", "\x00\x01", "   ",
+    '"emotional" AND "signature" NOT budget', "cust* -experience", "(", ")", "{x}", "NEAR/3 boss",
+]
+
+
+@pytest.fixture(scope="module")
+def kb(search_data):
+    from index.kb import KnowledgeBase
+
+    return KnowledgeBase(search_data, readonly=True)
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "lexical", "semantic"])
+@pytest.mark.parametrize("query", HOSTILE)
+def test_hostile_queries_never_fail(kb, query, mode):
+    from index.search import facets, search
+
+    hits = search(kb, query, k=5, mode=mode)
+    assert isinstance(hits, list) and len({h.doc_id for h in hits}) == len(hits)
+    assert isinstance(facets(kb, query, mode=mode), dict)
+
+
+def test_quoted_phrase_is_exact(kb):
+    from index.search import search
+
+    hits = search(kb, '"emotional signature"', k=10)
+    assert hits and all("emotional signature" in h.text.lower() for h in hits)
+    assert search(kb, '"signature emotional"', k=10) == []
+    # A phrase narrows what the other words find; the words still rank inside it.
+    assert all("emotional signature" in h.text.lower() for h in search(kb, 'numbers "emotional signature"', k=10))
+
+
+def test_paraphrase_finds_the_answer(kb):
+    from index.search import search
+
+    top = search(kb, "how do I persuade a finance director who only listens to figures", k=3)
+    assert "03-senior-management-buy-in" in " ".join(h.source for h in top)
+
+
+def test_filters(kb):
+    from index.search import Filters, SearchError, search
+
+    query = "customer experience at work"
+    episodes = search(kb, query, k=20, filters=Filters(kind="episode"))
+    assert episodes and {h.kind for h in episodes} == {"episode"}
+    assert {h.site for h in search(kb, query, k=20, filters=Filters(site="metrics weekly"))} == {"Metrics Weekly"}
+    assert {h.author for h in search(kb, query, k=20, filters=Filters(author="shaw"))} == {"Colin Shaw"}
+    dated = search(kb, query, k=20, filters=Filters(date_from="2017", date_to="2017-12"))
+    assert dated and all(h.date.startswith("2017") for h in dated)
+    assert search(kb, query, k=20, filters=Filters(date_from="2030")) == []
+    assert Filters.from_params({"show": "Leaderonomics Radio", "from": "2017-10-01"}) == Filters(
+        site="Leaderonomics Radio", date_from="2017-10-01")
+    with pytest.raises(SearchError, match="not 'last week'"):
+        Filters(date_from="last week")
+    with pytest.raises(SearchError, match="unknown search mode"):
+        search(kb, query, mode="fuzzy")
+
+
+def test_one_passage_per_document_and_more_from_it(kb):
+    from index.search import more_from_document, search
+
+    hits = search(kb, "customer experience", k=20)
+    assert len({h.doc_id for h in hits}) == len(hits) > 5
+    busy = next(h for h in hits if h.more)
+    more = more_from_document(kb, "customer experience", busy.doc_id, k=10)
+    assert more[0].chunk_id == busy.chunk_id and len(more) > 1
+    assert {h.doc_id for h in more} == {busy.doc_id} and len({h.chunk_id for h in more}) == len(more)
+
+
+def test_pages_do_not_overlap(kb):
+    from index.search import search
+
+    whole = [h.doc_id for h in search(kb, "colleagues and stakeholders", k=6)]
+    first = [h.doc_id for h in search(kb, "colleagues and stakeholders", k=3)]
+    second = [h.doc_id for h in search(kb, "colleagues and stakeholders", k=3, offset=3)]
+    assert first + second == whole
+
+
+def test_recorded_duplicate_never_appears(kb):
+    from index.search import search
+
+    duplicate = kb.store.db.execute("SELECT source FROM documents WHERE duplicate_of IS NOT NULL").fetchone()[0]
+    assert duplicate.endswith("02-help-when-you-have-no-clout.txt")
+    for query in ("Pierre Trudeau parliamentary intern", "help you when you have no clout", '"Net Promoter Scores"'):
+        for mode in ("hybrid", "lexical", "semantic"):
+            sources = [h.source for h in search(kb, query, k=20, mode=mode)]
+            assert duplicate not in sources and any(s.endswith("01-how-to-win-internal-support.txt") for s in sources)
+
+
+def test_facets_count_other_filters_only(kb):
+    from index.search import Filters, facets
+
+    both = facets(kb, "stakeholder groups", mode="lexical")
+    assert set(both["kind"]) == {"article", "episode"} and both["site"]
+    narrowed = facets(kb, "stakeholder groups", mode="lexical", filters=Filters(kind="episode"))
+    assert narrowed["kind"] == both["kind"]  # its own filter does not shrink it
+    assert set(narrowed["site"]) <= {"Leaderonomics Radio", "The Customer Conversation"}
+
+
+def test_episode_hits_carry_start_and_show(kb):
+    from index.search import Filters, search
+
+    hit = search(kb, "draw a circle for every team you deal with", k=1, filters=Filters(kind="episode"))[0]
+    assert hit.kind == "episode" and hit.site == "Leaderonomics Radio"
+    assert hit.start is not None and hit.end > hit.start and "circle" in hit.text
+
+
+def test_highlight_is_escaped_markup():
+    from index.highlight import highlight, snippet
+
+    marked = highlight('<script>alert("x")</script> Executives & <b>buy-in</b> &amp;', ["executive", "buy", "amp", "script"])
+    assert "<script>" not in marked and "<b>" not in marked
+    assert marked.count("<mark>") == 5  # script, Executives, buy, script, amp (the word, not the entity)
+    assert "&lt;<mark>script</mark>&gt;" in marked and "&amp;<mark>amp</mark>;" in marked
+    text = "First sentence here. " * 20 + "The emotional signature pays back. " + "Filler words follow. " * 20
+    assert "emotional signature" in snippet(text, ["emotional", "signature"], 200)
+
+
+def test_hostile_document_is_escaped_in_results(data_dir):
+    from index.kb import KnowledgeBase
+    from index.search import search
+    from ingest.document import Document
+
+    kb = KnowledgeBase(data_dir)
+    with kb.writing():
+        kb.add(Document(source="evil.html", title="<img src=x onerror=alert(1)>",
+                        text='Executive <script>alert("buy-in")</script> sponsorship wins budgets & hearts.'))
+    hit = search(kb, "executive sponsorship <script>", k=1)[0]
+    assert "<script" not in hit.highlight and "&lt;<mark>script</mark>&gt;" in hit.highlight
+    assert "<mark>Executive</mark>" in hit.highlight and "<mark>sponsorship</mark>" in hit.highlight
+
+
+def test_cli_search_modes_filters_and_json(search_data):
+    payload = json.loads(clout("search", "--json", "--kind", "episode", "--mode", "semantic", "-k", "5",
+                               "boardroom", data_dir=search_data).stdout)
+    assert payload["query"] == "boardroom" and payload["results"]
+    for result in payload["results"]:
+        assert result["kind"] == "episode"
+        assert {"doc_id", "title", "kind", "source", "url", "text", "snippet", "start", "end", "score",
+                "highlight"} <= set(result)
+    plain = clout("search", "--site", "Slow Kitchen", "sourdough starter", data_dir=search_data)
+    assert plain.exit_code == 0 and "Keeping a Sourdough Starter Alive" in plain.stdout
+    bad = clout("search", "--until", "soon", "anything", data_dir=search_data)
+    assert bad.exit_code != 0 and "date_to must be a date" in bad.output
+
+
+def test_query_vectors_from_onnx_match_torch(tmp_path):
+    from index.embed import Embedder
+
+    embedder = Embedder(cache_dir=str(tmp_path))
+    assert embedder.query_encoder() is not None, embedder.query_notice
+    assert list(tmp_path.glob("query-encoder-*.onnx"))
+    queries = ["my CFO only cares about numbers", "emotional signature", "x" * 1500]
+    onnx = np.vstack([embedder.query_encoder().encode(q) for q in queries])
+    torch = embedder.encode(queries)
+    assert np.min(np.sum(onnx * torch, axis=1)) >= 0.999
+    assert embedder.encode_query("emotional signature") is embedder.encode_query("emotional signature")  # cached
