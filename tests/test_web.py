@@ -9,6 +9,7 @@ from urllib.parse import quote
 import pytest
 
 import webkb
+from index.query import parse
 from index.search import highlight
 from web.present import paragraphs, safe_highlight, text_fragment
 
@@ -176,7 +177,7 @@ def test_scraped_markup_is_shown_as_text_on_results_and_document_pages(client, a
 
 
 def test_highlight_escapes_everything_and_marks_query_words():
-    assert highlight("a <b>stakeholder</b> & map", "stakeholder map") == (
+    assert highlight("a <b>stakeholder</b> & map", parse("stakeholder map").terms) == (
         "a &lt;b&gt;<mark>stakeholder</mark>&lt;/b&gt; &amp; <mark>map</mark>"
     )
 
