@@ -229,14 +229,18 @@ class KnowledgeBase:
         return Added("updated" if old is not None else "added", doc_id, len(added))
 
     def _original_of(self, doc: Document, fp: Fingerprint) -> tuple[int, str] | None:
-        """The stored document this one repeats, if any: same text, or nearly the same."""
+        """The stored document of the same kind this one repeats, if any: same text, or nearly the same.
+
+        Only the same kind: an episode that narrates an article is another way to take in the advice
+        (it can be played from a moment), not a republished copy.
+        """
         same = self.store.db.execute(
-            "SELECT id, source FROM documents WHERE duplicate_of IS NULL AND text = ? AND source != ? LIMIT 1",
-            (doc.text, doc.source),
+            "SELECT id, source FROM documents WHERE duplicate_of IS NULL AND kind = ? AND text = ? AND source != ? LIMIT 1",
+            (doc.kind, doc.text, doc.source),
         ).fetchone()
         if same:
             return same[0], same[1]
-        for doc_id, source, blob in self.store.fingerprints(exclude_source=doc.source):
+        for doc_id, source, blob in self.store.fingerprints(doc.kind, exclude_source=doc.source):
             if is_near_duplicate(fp, Fingerprint.from_bytes(blob)):
                 return doc_id, source
         return None

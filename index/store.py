@@ -182,12 +182,12 @@ class Store:
     def documents(self) -> list[sqlite3.Row]:
         return self.db.execute("SELECT * FROM documents ORDER BY id").fetchall()
 
-    def fingerprints(self, exclude_source: str = "") -> Iterator[tuple[int, str, bytes]]:
-        """(id, source, fingerprint) of every original document (duplicates are not compared)."""
+    def fingerprints(self, kind: str, exclude_source: str = "") -> Iterator[tuple[int, str, bytes]]:
+        """(id, source, fingerprint) of every original document of a kind (duplicates are not compared)."""
         yield from self.db.execute(
             "SELECT id, source, fingerprint FROM documents "
-            "WHERE duplicate_of IS NULL AND fingerprint IS NOT NULL AND source != ?",
-            (exclude_source,),
+            "WHERE duplicate_of IS NULL AND fingerprint IS NOT NULL AND kind = ? AND source != ?",
+            (kind, exclude_source),
         )
 
     def put_document(
