@@ -231,14 +231,16 @@ class KnowledgeBase:
     def _original_of(self, doc: Document, fp: Fingerprint) -> tuple[int, str] | None:
         """The stored document this one repeats, if any: same text, or nearly the same."""
         same = self.store.db.execute(
-            "SELECT id, source FROM documents WHERE duplicate_of IS NULL AND text = ? AND source != ? LIMIT 1",
-            (doc.text, doc.source),
+            "SELECT id, source FROM documents WHERE duplicate_of IS NULL AND text = ? AND source != ? AND kind = ? LIMIT 1",
+            (doc.text, doc.source, doc.kind),
         ).fetchone()
         if same:
             return same[0], same[1]
         for doc_id, source, blob in self.store.fingerprints(exclude_source=doc.source):
             if is_near_duplicate(fp, Fingerprint.from_bytes(blob)):
-                return doc_id, source
+                # A narrated edition repeats its article's words, yet is a different thing to find.
+                if self.store.document(doc_id)["kind"] == doc.kind:
+                    return doc_id, source
         return None
 
     def remove(self, source: str) -> int:
