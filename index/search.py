@@ -112,10 +112,13 @@ def search(kb, query: str, k: int = 10, mode: str = "hybrid") -> list[Hit]:
         if doc is None:
             continue
         seen.add(chunk.document_id)
+        start = chunk.start
+        if doc["kind"] == "episode" and chunk.start is not None:
+            start = _moment(kb, chunk, query, start)
         hits.append(
             Hit(
                 doc_id=doc["id"], title=doc["title"], kind=doc["kind"], source=doc["source"], url=doc["url"],
-                text=chunk.text, snippet=snippet(chunk.text, query), start=chunk.start, end=chunk.end,
+                text=chunk.text, snippet=snippet(chunk.text, query), start=start, end=chunk.end,
                 score=scores[chunk_id], chunk_id=chunk_id, author=doc["author"], date=doc["date"], site=doc["site"],
                 audio_url=doc["audio_url"],
             )
@@ -123,6 +126,15 @@ def search(kb, query: str, k: int = 10, mode: str = "hybrid") -> list[Hit]:
         if len(hits) >= k:
             break
     return hits
+
+
+def _moment(kb, chunk, query: str, default: float | None) -> float | None:
+    """The second to play an episode passage from: where its best-matching sentence begins."""
+    from .moments import best_start
+
+    inside = [s for s in kb.store.segments(chunk.document_id) if s[1] > chunk.start and s[0] < chunk.end]
+    moment = best_start(inside, query, kb.embedder.encode_query(query), kb.embedder.encode)
+    return default if moment is None else moment
 
 
 def results_json(query: str, hits: list[Hit]) -> dict:

@@ -20,9 +20,11 @@ from .document import Segment
 
 DEFAULT_MODEL = "tiny.en"
 SAMPLE_RATE = 16000
-# A segment is cut at a sentence end; without one, at a pause this long or at this length.
+# A segment is cut at a sentence end; without one, at a pause this long, at a clause end once it is
+# CLAUSE_SECONDS long, or at MAX_SEGMENT_SECONDS. Short segments make deep links precise.
 PAUSE_SECONDS = 1.2
-MAX_SEGMENT_SECONDS = 20.0
+CLAUSE_SECONDS = 8.0
+MAX_SEGMENT_SECONDS = 15.0
 # Below this peak amplitude the audio is silence: no need to ask the model.
 SILENCE_PEAK = 1e-3
 
@@ -101,7 +103,10 @@ def sentences_from_words(words: list[Segment]) -> list[Segment]:
             out.append(_join(current))
             current = []
         current.append(word)
-        if word.text.rstrip().endswith((".", "?", "!", "…")):
+        ending = word.text.rstrip()
+        if ending.endswith((".", "?", "!", "…")) or (
+            ending.endswith((",", ";", ":")) and word.end - current[0].start >= CLAUSE_SECONDS
+        ):
             out.append(_join(current))
             current = []
     if current:
