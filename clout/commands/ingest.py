@@ -44,7 +44,10 @@ def ingest(state, sources, limit, since, same_site, max_depth, dry_run, whisper_
             detail = ", ".join(p for p in (detail, f"read as {doc.extra['encoding']}") if p)
         return Outcome(doc.source, added.status, added.duplicate_of or detail, added.doc_id, added.chunks)
 
-    ctx = Context(state.settings, options, known=kb.known, transcripts=kb.store)
+    from ..progress import reporter
+
+    report, stop_progress = reporter()
+    ctx = Context(state.settings, options, known=kb.known, transcripts=kb.store, progress=report)
     counts: Counter = Counter()
     started = time.monotonic()
     try:
@@ -55,8 +58,10 @@ def ingest(state, sources, limit, since, same_site, max_depth, dry_run, whisper_
     except BusyError as e:
         raise click.ClickException(str(e)) from None
     except KeyboardInterrupt:
+        stop_progress()
         click.echo("interrupted: what was done is saved; run the same command again to continue", err=True)
         raise SystemExit(130)
+    stop_progress()
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "nothing to ingest"
     click.echo(f"{summary} in {time.monotonic() - started:.1f} s")
     if counts[FAILED]:
