@@ -117,19 +117,29 @@ class Fetcher:
         check_address(url, self.settings.allow_private_urls)
         limit = max_bytes or self.settings.max_audio_bytes
         part = dest.with_name(dest.name + ".part")
-        request = urllib.request.Request(url, headers={"User-Agent": self.settings.user_agent})
+        have = part.stat().st_size if part.exists() else 0
+        headers = {"User-Agent": self.settings.user_agent}
+        if have:
+            headers["Range"] = f"bytes={have}-"  # resume what an interrupted run left
+        request = urllib.request.Request(url, headers=headers)
         try:
-            with urllib.request.urlopen(request, timeout=self.settings.http_timeout) as r, open(part, "wb") as out:
-                total = int(r.headers.get("content-length") or 0) or None
-                done = 0
-                while chunk := r.read(1 << 16):
-                    done += len(chunk)
-                    if done > limit:
-                        raise FetchError(url, f"the download is larger than {limit / 2**20:.0f} MB")
-                    out.write(chunk)
-                    if progress:
-                        progress(done, total)
+            with urllib.request.urlopen(request, timeout=self.settings.http_timeout) as r:
+                resumed = have and r.status == 206
+                done = have if resumed else 0
+                total = int(r.headers.get("content-length") or 0) + done or None
+                with open(part, "ab" if resumed else "wb") as out:
+                    while chunk := r.read(1 << 16):
+                        done += len(chunk)
+                        if done > limit:
+                            out.truncate(0)
+                            raise FetchError(url, f"the download is larger than {limit / 2**20:.0f} MB")
+                        out.write(chunk)
+                        if progress:
+                            progress(done, total)
         except urllib.error.HTTPError as e:
+            if have and e.code == 416:  # the partial file was already complete
+                part.replace(dest)
+                return dest
             raise FetchError(url, f"the server answered {e.code} {e.reason}") from None
         except (urllib.error.URLError, OSError) as e:
             raise FetchError(url, f"cannot connect ({getattr(e, 'reason', e)})") from None
