@@ -41,6 +41,8 @@ class Settings:
     max_page_bytes: int = 5 * MB
     # Audio downloads stop at this size (an hour of 128 kbit/s MP3 is ~60 MB).
     max_audio_bytes: int = 500 * MB
+    # Longer audio is refused before it is transcribed (decoding stops at this length).
+    max_audio_seconds: float = 6 * 3600
     allow_private_urls: bool = False
     user_agent: str = "CloutBot/0.1 (+https://github.com/clout-search/clout; knowledge-base indexer)"
     http_timeout: float = 20.0
@@ -64,6 +66,7 @@ class Settings:
             max_file_bytes=_env_int("CLOUT_MAX_FILE_MB", 20) * MB,
             max_page_bytes=_env_int("CLOUT_MAX_PAGE_MB", 5) * MB,
             max_audio_bytes=_env_int("CLOUT_MAX_AUDIO_MB", 500) * MB,
+            max_audio_seconds=_env_int("CLOUT_MAX_AUDIO_HOURS", 6) * 3600,
             allow_private_urls=_env_bool("CLOUT_ALLOW_PRIVATE_URLS"),
             respect_robots=not _env_bool("CLOUT_IGNORE_ROBOTS"),
             http_timeout=float(_env_int("CLOUT_HTTP_TIMEOUT", 20)),

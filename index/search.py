@@ -235,9 +235,14 @@ def _hit(kb, chunk, score: float, query: Query) -> Hit | None:
 
 
 def _episode_start(kb, doc, chunk, query: Query) -> float | None:
-    # MERGE POINT (podcast branch): the one place an episode's play-from second is chosen. When
-    # index/moments.py lands, return moments.best_start(...) here; until then, the passage's start.
-    return chunk.start
+    """The second to play an episode passage from: where its best-matching sentence begins."""
+    if doc["kind"] != "episode" or chunk.start is None:
+        return chunk.start
+    from .moments import best_start
+
+    inside = [s for s in kb.store.segments(chunk.document_id) if s[1] > chunk.start and s[0] < chunk.end]
+    moment = best_start(inside, query.text, kb.embedder.encode_query(query.text), kb.embedder.encode)
+    return chunk.start if moment is None else moment
 
 
 def results_json(query: str, hits: list[Hit], **extra) -> dict:

@@ -212,7 +212,13 @@ class Fetcher:
         part = dest.with_name(dest.name + ".part")
         have = part.stat().st_size if part.exists() else 0
         headers = {"Range": f"bytes={have}-"} if have else {}
-        final, raw = self._open(url, headers)
+        try:
+            final, raw = self._open(url, headers)
+        except FetchError as e:
+            if have and getattr(e, "status", None) == 416:  # the partial file was already complete
+                part.replace(dest)
+                return dest
+            raise
         try:
             resumed = raw.status == 206 and have > 0
             done = have if resumed else 0

@@ -13,7 +13,7 @@ from typing import Iterator
 
 from .errors import IngestError, Unchanged
 from .extract import extract_html
-from .feeds import Entry, looks_like_feed, parse_feed
+from .feeds import AUDIO_SUFFIXES, Entry, looks_like_feed, parse_feed
 from .fetch import Fetcher, FetchError, Response
 from .sitemaps import looks_like_sitemap, parse_sitemap, robots_sitemaps
 from .sources import Item
@@ -40,6 +40,11 @@ def fetcher_for(ctx) -> Fetcher:
 
 
 def discover(source: str, ctx) -> Iterator:
+    if urllib.parse.urlsplit(source).path.lower().endswith(AUDIO_SUFFIXES):
+        from . import podcast  # a direct link to an episode's audio
+
+        yield from podcast.discover_url(source, ctx)
+        return
     fetcher = fetcher_for(ctx)
     try:
         if urllib.parse.urlsplit(source).path.lower().endswith("/robots.txt"):

@@ -7,7 +7,7 @@ from collections import Counter
 import click
 
 from ..cli import cli, is_tty, pass_state
-from .progress import progress_for
+from ..progress import progress_for
 
 
 @cli.command()
@@ -48,12 +48,7 @@ def ingest(state, sources, limit, since, same_site, max_depth, dry_run, whisper_
         return Outcome(doc.source, added.status, added.duplicate_of or detail, added.doc_id, added.chunks)
 
     progress = progress_for(is_tty())
-
-    def report(event: str, payload: dict) -> None:
-        if event == "discovered":
-            progress.discovered(payload.get("items", 0))
-
-    ctx = Context(state.settings, options, known=kb.known, transcripts=kb.store, progress=report)
+    ctx = Context(state.settings, options, known=kb.known, transcripts=kb.store, progress=progress.handle)
     counts: Counter = Counter()
     started = time.monotonic()
     try:

@@ -1,0 +1,28 @@
+"""`clout transcript`: an episode's timed transcript as WebVTT, SRT, plain text or JSON."""
+from __future__ import annotations
+
+import click
+
+from ..cli import cli, pass_state
+
+
+@cli.command()
+@click.argument("episode")
+@click.option("--format", "fmt", type=click.Choice(["vtt", "srt", "txt", "json"]), default="vtt", show_default=True)
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-", help="Write to a file instead.")
+@pass_state
+def transcript(state, episode, fmt, output):
+    """Print the transcript of EPISODE (the path or URL it was ingested from, or its document id)."""
+    from ingest.captions import format_captions
+    from ingest.document import Segment
+
+    store = state.kb(readonly=True).store
+    row = store.document_by_source(episode)
+    if row is None and episode.isdigit():
+        row = store.document(int(episode))
+    if row is None:
+        raise click.ClickException(f"{episode}: no such document in {state.settings.data_dir}")
+    segments = [Segment(*s) for s in store.segments(row["id"])]
+    if row["kind"] != "episode" or not segments:
+        raise click.ClickException(f"{episode}: it is an {row['kind']} with no timed transcript")
+    output.write(format_captions(segments, fmt, title=row["title"]))

@@ -1,0 +1,81 @@
+"""The moment to play: within a matched episode passage, the second its best-matching sentence begins.
+
+A passage is 30-60 s of speech; playing from its start makes the listener wait for the answer.
+Each timed segment of the passage (a sentence, for Clout's own transcripts) is scored against the
+query by meaning (embedding similarity) and by shared words, and the best one's start is returned.
+"""
+from __future__ import annotations
+
+import re
+from typing import Callable, Sequence
+
+import numpy as np
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_STOP = frozenset(
+    "the and for are but not you your with what how when who why does did was were this that have has had "
+    "they them their from into about can could would should will our out get got its his her him she".split()
+)
+# Shared words count for less than meaning: a sentence can answer without repeating the question.
+LEXICAL_WEIGHT = 0.5
+STEM = 5
+PAIR_PENALTY = 0.02  # a pair must match clearly better than its first sentence alone  # "executives" and "executive" match on their first letters
+
+
+def _terms(text: str) -> set[str]:
+    return {w[:STEM] for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in _STOP}
+
+
+def lexical_scores(texts: Sequence[str], query: str) -> np.ndarray:
+    """Share of the query's distinct terms each text contains."""
+    wanted = _terms(query)
+    if not wanted:
+        return np.zeros(len(texts))
+    return np.array([len(wanted & _terms(t)) / len(wanted) for t in texts], dtype=float)
+
+
+def best_segment(
+    segments: Sequence[tuple[float, float, str]],
+    query: str,
+    query_vector: np.ndarray | None = None,
+    embed: Callable[[list[str]], np.ndarray] | None = None,
+) -> int:
+    """Index of the segment that best answers the query (the first on ties).
+
+    A sentence the transcriber split in two matches best as the pair, so each segment is also
+    scored together with the next one, and a segment scores the better of the two.
+    """
+    singles = [s[2] for s in segments]
+    pairs = [f"{a[2]} {b[2]}" for a, b in zip(segments, segments[1:])]
+    texts = singles + pairs
+    scores = LEXICAL_WEIGHT * lexical_scores(texts, query)
+    if query_vector is not None and embed is not None:
+        vectors = np.asarray(embed(texts), dtype=np.float32)
+        scores = scores + vectors @ np.asarray(query_vector, dtype=np.float32).reshape(-1)
+    best = scores[: len(singles)].copy()
+    best[: len(pairs)] = np.maximum(best[: len(pairs)], scores[len(singles) :] - PAIR_PENALTY)
+    return int(np.argmax(best))
+
+
+def best_start(
+    segments: Sequence[tuple[float, float, str]],
+    query: str,
+    query_vector: np.ndarray | None = None,
+    embed: Callable[[list[str]], np.ndarray] | None = None,
+) -> float | None:
+    """Where to start playing: the start of the sentence holding the best-matching segment.
+
+    `segments` are (start, end, text) of the passage, in time order. A caption cue can begin
+    mid-sentence; stepping back to the cue where its sentence begins keeps the listener in context.
+    """
+    if not segments:
+        return None
+    i = best_segment(segments, query, query_vector, embed)
+    steps = 0
+    while i > 0 and steps < 2 and not segments[i - 1][2].rstrip().endswith((".", "?", "!", "…")):
+        i -= 1
+        steps += 1
+    return float(segments[i][0])
+
+
+__all__ = ["best_start", "best_segment", "lexical_scores"]

@@ -1,0 +1,126 @@
+"""Audio files into 16 kHz mono samples, decoded in a child process with CPU, memory and length limits.
+
+Audio from the web is untrusted input to FFmpeg's decoders (bundled with PyAV, so no system ffmpeg).
+Decoding in a child process means a pathological file can at worst get that child killed, and the
+batch reports one line for it and goes on. This file is also the child's program: it is run by path,
+so it imports nothing from Clout.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+SAMPLE_RATE = 16000
+# The child gets this much CPU time per hour of audio allowed, and this much address space.
+CPU_SECONDS_PER_HOUR = 120
+MEMORY_BYTES = 3 * 2**30
+EXIT_TOO_LONG, EXIT_NO_AUDIO, EXIT_UNDECODABLE = 3, 4, 5
+
+
+class DecodeError(Exception):
+    """The file is not audio this decoder can read; str() says why, without naming the file."""
+
+
+def decode(path: Path, max_seconds: float) -> "numpy.ndarray":  # noqa: F821
+    """Float32 samples at 16 kHz; DecodeError for anything that is not decodable audio."""
+    import numpy as np
+
+    if path.stat().st_size == 0:
+        raise DecodeError("the file is empty")
+    cpu = max(30, int(CPU_SECONDS_PER_HOUR * max_seconds / 3600))
+
+    def limits() -> None:  # runs in the child, before it starts
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
+
+    with tempfile.TemporaryDirectory(prefix="clout-decode-") as tmp:
+        out = Path(tmp) / "samples.f32"
+        child = subprocess.run(
+            [sys.executable, __file__, str(path), str(out), str(max_seconds)],
+            capture_output=True, text=True, preexec_fn=limits, timeout=cpu * 2 + 30,
+        )
+        if child.returncode == 0:
+            return np.fromfile(out, dtype=np.float32)
+    message = (child.stderr.strip().splitlines() or [""])[-1]
+    if child.returncode in (EXIT_TOO_LONG, EXIT_NO_AUDIO, EXIT_UNDECODABLE):
+        raise DecodeError(message)
+    if child.returncode in (-9, -24):  # SIGKILL, SIGXCPU
+        raise DecodeError("decoding it took more time or memory than the limits allow")
+    if "MemoryError" in child.stderr:
+        raise DecodeError("decoding it needed more memory than the limit allows")
+    raise DecodeError(f"the decoder failed ({message or f'exit status {child.returncode}'})")
+
+
+def _child(path: str, out: str, max_seconds: float) -> int:
+    import av
+    import numpy as np
+
+    written = 0
+    try:
+        with av.open(path, mode="r", metadata_errors="ignore") as container, open(out, "wb") as sink:
+            if not container.streams.audio:
+                print("it has no audio stream", file=sys.stderr)
+                return EXIT_NO_AUDIO
+            resampler = av.audio.resampler.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+            for group in _groups(_frames(container.decode(container.streams.audio[0]))):
+                for resampled in resampler.resample(group):
+                    samples = resampled.to_ndarray().reshape(-1)
+                    written += samples.size
+                    if written > max_seconds * SAMPLE_RATE:
+                        print(f"it is longer than the {max_seconds / 3600:g}-hour limit (CLOUT_MAX_AUDIO_HOURS)",
+                              file=sys.stderr)
+                        return EXIT_TOO_LONG
+                    sink.write(samples.astype(np.float32).tobytes())
+    except (av.error.FFmpegError, ValueError, IndexError) as e:
+        print(f"it cannot be decoded as audio ({getattr(e, 'strerror', None) or e})", file=sys.stderr)
+        return EXIT_UNDECODABLE
+    if written == 0:
+        print("it holds no audio samples", file=sys.stderr)
+        return EXIT_NO_AUDIO
+    return 0
+
+
+def _frames(frames):
+    # A damaged frame in the middle of a long episode should cost that frame, not the episode.
+    iterator = iter(frames)
+    bad = 0
+    while True:
+        try:
+            yield next(iterator)
+        except StopIteration:
+            return
+        except av_errors() as e:
+            bad += 1
+            if bad > 50:
+                raise ValueError(f"too many damaged frames ({e})") from None
+
+
+def _groups(frames, samples: int = 500_000):
+    # Resampling many small frames one by one costs more than decoding them; resample in batches.
+    import av
+
+    fifo = av.audio.fifo.AudioFifo()
+    for frame in frames:
+        frame.pts = None  # frames with gaps in their timestamps would be refused by the FIFO
+        fifo.write(frame)
+        if fifo.samples >= samples:
+            yield fifo.read()
+    if fifo.samples:
+        yield fifo.read()
+    yield None  # flush the resampler
+
+
+def av_errors():
+    import av
+
+    return (av.error.InvalidDataError,)
+
+
+if __name__ == "__main__":
+    os.nice(5)
+    sys.exit(_child(sys.argv[1], sys.argv[2], float(sys.argv[3])))

@@ -1,0 +1,351 @@
+"""Podcast episodes and audio files into Documents: feed entries, downloads, transcripts.
+
+An episode's transcript comes, in order of preference, from the publisher (`<podcast:transcript>`,
+or a .vtt/.srt beside a local audio file), from the transcript cache (keyed by the audio's content
+hash and the model, so the same audio is never transcribed twice), or from Whisper.
+"""
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import logging
+import re
+import urllib.parse
+from pathlib import Path
+from typing import Iterator
+
+from . import transcribe as whisper
+from .captions import caption_format, parse_captions
+from .decode import DecodeError, decode
+from .document import EPISODE, Document, Segment
+from .errors import IngestError, Unchanged
+from .feeds import AUDIO_SUFFIXES, Entry, Feed, parse_feed
+
+log = logging.getLogger(__name__)
+
+FEED_SUFFIXES = (".xml", ".rss", ".atom")
+SIDECAR_SUFFIXES = (".vtt", ".srt")
+AUDIO_DIR = "audio"  # under the data directory: downloads in progress
+
+
+def handles_path(path: Path) -> bool:
+    return path.suffix.lower() in AUDIO_SUFFIXES + FEED_SUFFIXES
+
+
+def _is_url(source: str) -> bool:
+    return source.lower().startswith(("http://", "https://"))
+
+
+def _seen(ctx) -> set:
+    # Within one batch, an audio file is offered once: by its feed if a feed lists it, else alone.
+    return ctx.__dict__.setdefault("_podcast_seen", set())
+
+
+# -- discovery -------------------------------------------------------------------------------
+
+
+def discover_path(path: Path, ctx) -> Iterator:
+    if path.suffix.lower() in FEED_SUFFIXES:
+        try:
+            size = path.stat().st_size
+            if size > ctx.settings.max_page_bytes:
+                raise IngestError(str(path), f"the feed is {size / 2**20:.1f} MB, over the page limit (CLOUT_MAX_PAGE_MB)")
+            data = path.read_bytes()
+        except OSError as e:
+            yield IngestError(str(path), f"cannot read it ({e.strerror})")
+            return
+        except IngestError as e:
+            yield e
+            return
+        yield from discover_feed(data, str(path), ctx)
+        return
+    listed = _listed_by_sibling_feed(path, ctx)
+    if listed is not None:
+        yield from listed
+        return
+    if str(path) not in _seen(ctx):
+        _seen(ctx).add(str(path))
+        yield _item(str(path), "audio", {})
+
+
+def discover_url(url: str, ctx) -> Iterator:
+    """A direct link to an audio file (the web stage hands these over)."""
+    yield _item(url, "audio", {"audio_url": url})
+
+
+def _listed_by_sibling_feed(path: Path, ctx) -> list | None:
+    """The feed item for a local audio file that a feed in the same directory lists, if any."""
+    for feed_path in sorted(p for p in path.parent.iterdir() if p.suffix.lower() in FEED_SUFFIXES):
+        try:
+            data = feed_path.read_bytes() if feed_path.stat().st_size <= ctx.settings.max_page_bytes else b""
+            feed = parse_feed(data, str(feed_path)) if data else None
+        except (OSError, IngestError):
+            continue
+        for item in _episodes(feed, feed.entries, str(feed_path)) if feed else ():
+            if getattr(item, "source", None) == str(path):
+                if str(path) in _seen(ctx):
+                    return []
+                _seen(ctx).add(str(path))
+                return [item]
+    return None
+
+
+def _resolve(href: str, feed_source: str) -> str | None:
+    """An enclosure or transcript link as an absolute URL, or for a local feed as a path beside it.
+    A remote feed can only point at http(s) URLs, never at files on this machine."""
+    href = href.strip()
+    if _is_url(feed_source):
+        url = urllib.parse.urljoin(feed_source, href)
+        return url if _is_url(url) else None
+    if _is_url(href):
+        return href
+    if "://" in href or not href:
+        return None
+    return str(Path(feed_source).parent / urllib.parse.unquote(href))
+
+
+def _newest_first(entries: list[Entry], since: str, limit: int | None) -> list[Entry]:
+    dated = sorted((e for e in entries if e.date), key=lambda e: e.date, reverse=True)
+    undated = [e for e in entries if not e.date]
+    chosen = [e for e in dated if e.date >= since] if since else dated + undated
+    return chosen[:limit] if limit else chosen
+
+
+def discover_feed(feed_bytes: bytes, source: str, ctx) -> Iterator:
+    """One episode Item per feed entry with audio (newest first, --since and --limit applied)."""
+    try:
+        feed = parse_feed(feed_bytes, source)
+    except IngestError as e:
+        yield e
+        return
+    entries = [e for e in feed.entries if e.is_episode]
+    if not entries:
+        yield IngestError(source, "the feed has no episodes with audio enclosures")
+        return
+    entries = _newest_first(entries, ctx.options.since, ctx.options.limit)
+    ctx.progress("feed", {"source": source, "title": feed.title, "episodes": len(entries)})
+    for item in _episodes(feed, entries, source):
+        if isinstance(item, IngestError) or item.source not in _seen(ctx):
+            _seen(ctx).add(getattr(item, "source", None))
+            yield item
+
+
+def _episodes(feed: Feed, entries: list[Entry], source: str) -> Iterator:
+    for entry in entries:
+        audio = _resolve(entry.audio_url, source)
+        if audio is None:
+            yield IngestError(entry.audio_url or source, f"the enclosure of “{entry.title}” is not an http(s) URL")
+        else:
+            yield _item(audio, "episode", _entry_hints(entry, feed, source, audio))
+
+
+def _entry_hints(entry: Entry, feed: Feed, source: str, audio: str) -> dict:
+    transcripts = tuple(
+        (url, t.type) for t in entry.transcripts if (url := _resolve(t.url, source)) is not None
+    )
+    hints = {
+        "title": entry.title, "date": entry.date, "description": _plain(entry.description),
+        "author": entry.author or feed.author, "site": feed.title, "url": entry.link,
+        "language": feed.language, "duration": entry.duration, "audio_url": audio, "feed": source,
+        "guid": entry.guid, "audio_length": entry.audio_length, "transcripts": transcripts,
+    }
+    hints["entry_key"] = hashlib.sha256(json.dumps(hints, sort_keys=True, default=str).encode()).hexdigest()[:32]
+    return hints
+
+
+def _item(source: str, kind: str, hints: dict):
+    from .sources import Item
+
+    return Item(source, kind, tuple(hints.items()))
+
+
+def _plain(markup: str) -> str:
+    text = re.sub(r"<(br|/p|/li|/div)[^>]*>", "\n", markup or "", flags=re.I)
+    text = html.unescape(re.sub(r"<[^>]+>", "", text))
+    return "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
+
+
+# -- loading ---------------------------------------------------------------------------------
+
+
+def load(item, ctx) -> Document:
+    """The episode's Document with its timed transcript; IngestError when it cannot be had."""
+    hint = item.hint
+    model = ctx.options.whisper_model or ctx.settings.whisper_model
+    words_wanted = ctx.options.word_timestamps
+    audio_ref = hint.get("audio_url") or item.source
+    known = ctx.known(item.source)
+    if known and hint.get("entry_key") and _current(known["extra"], hint["entry_key"], model, words_wanted):
+        raise Unchanged(item.source, "episode already transcribed")
+    _check_language(item.source, hint.get("language", ""), model)
+    ctx.progress("episode", {"source": item.source, "title": hint.get("title", "")})
+
+    segments, words, extra = _publisher_transcript(item, audio_ref, ctx), [], {"transcript": "publisher"}
+    local = None if _is_url(audio_ref) else Path(audio_ref)
+    language = hint.get("language", "")
+    duration = hint.get("duration")
+    if segments is None:
+        download = None
+        if local is None:
+            download = _download(audio_ref, ctx)
+        path = local or download
+        try:
+            audio_hash = _file_hash(path, item.source)
+            if known and not hint.get("entry_key") and _current(known["extra"], "", model, words_wanted, audio_hash):
+                raise Unchanged(item.source, "audio already transcribed")
+            segments, words, language, seconds = _transcript(path, audio_hash, model, item.source, ctx)
+            duration = seconds or duration
+        finally:
+            if download is not None:
+                download.unlink(missing_ok=True)  # the page plays remote audio from its own URL
+        extra = {"transcript": "whisper", "model": model, "audio_hash": audio_hash}
+    if local is not None:
+        extra["audio_path"] = str(local.resolve())
+    if words_wanted and words:
+        extra["words"] = [[round(w.start, 2), round(w.end, 2), w.text.strip()] for w in words]
+    for key in ("entry_key", "guid", "feed"):
+        if hint.get(key):
+            extra[key] = hint[key]
+    segments = [s for s in segments if s.text.strip()]
+    if not segments:
+        raise IngestError(item.source, "no speech was found in it")
+    return Document(
+        source=item.source,
+        text=" ".join(s.text.strip() for s in segments),  # exactly as chunk_segments joins them
+        kind=EPISODE,
+        title=hint.get("title") or _title_from_name(audio_ref),
+        author=hint.get("author", ""),
+        date=hint.get("date", ""),
+        site=hint.get("site", ""),
+        url=hint.get("url", ""),
+        language=language or "",
+        description=hint.get("description", ""),
+        audio_url=str(local.resolve()) if local is not None else audio_ref,
+        duration=duration,
+        segments=segments,
+        extra=extra,
+    )
+
+
+def _current(extra: dict, entry_key: str, model: str, words_wanted: bool, audio_hash: str = "") -> bool:
+    """Whether the stored episode already is what loading would produce."""
+    if entry_key and extra.get("entry_key") != entry_key:
+        return False
+    if audio_hash and extra.get("audio_hash") != audio_hash:
+        return False
+    if extra.get("transcript") == "publisher":
+        return True
+    return extra.get("model") == model and (not words_wanted or "words" in extra)
+
+
+def _check_language(source: str, language: str, model: str) -> None:
+    if language and not language.lower().startswith("en") and _english_only(model):
+        raise IngestError(
+            source,
+            f"the episode is in {language!r} but the Whisper model {model!r} only understands English; "
+            "choose a multilingual model with --model or CLOUT_WHISPER_MODEL",
+        )
+
+
+def _english_only(model: str) -> bool:
+    if Path(model).is_dir():
+        try:
+            config = json.loads((Path(model) / "config.json").read_text())
+            return len(config.get("lang_ids", [])) <= 1
+        except (OSError, ValueError):
+            return False
+    return model.endswith(".en")
+
+
+def _title_from_name(ref: str) -> str:
+    name = urllib.parse.unquote(urllib.parse.urlsplit(ref).path if _is_url(ref) else ref)
+    return re.sub(r"[-_]+", " ", Path(name).stem).strip() or name
+
+
+def _fetcher(ctx):
+    fetcher = getattr(ctx, "fetcher", None)
+    if fetcher is None:
+        from .fetch import Fetcher
+
+        fetcher = ctx.__dict__.setdefault("_podcast_fetcher", Fetcher(ctx.settings))
+    return fetcher
+
+
+def _publisher_transcript(item, audio_ref: str, ctx) -> list[Segment] | None:
+    """The publisher's timed transcript, if it offers one that can be read; None otherwise."""
+    candidates = list(item.hint.get("transcripts", ()))
+    if not _is_url(audio_ref):
+        candidates += [(str(p), "") for s in SIDECAR_SUFFIXES if (p := Path(audio_ref).with_suffix(s)).is_file()]
+    for ref, kind in candidates:
+        fmt = caption_format(kind, ref)
+        if not fmt:
+            continue
+        try:
+            if _is_url(ref):
+                data = _fetcher(ctx).get(ref, max_bytes=ctx.settings.max_page_bytes).body
+            else:
+                data = Path(ref).read_bytes()
+            return parse_captions(data, fmt, ref)
+        except (IngestError, OSError) as e:
+            # The audio is still there to transcribe; say why the publisher's text was not used.
+            log.warning("%s: not using the publisher transcript %s (%s)", item.source, ref, e)
+    return None
+
+
+def _download(url: str, ctx) -> Path:
+    directory = ctx.settings.data_dir / AUDIO_DIR
+    directory.mkdir(parents=True, exist_ok=True)
+    suffix = Path(urllib.parse.urlsplit(url).path).suffix.lower()
+    dest = directory / (hashlib.sha256(url.encode()).hexdigest()[:24] + (suffix if suffix in AUDIO_SUFFIXES else ".audio"))
+
+    def report(done: int, total: int | None) -> None:
+        ctx.progress("download", {"source": url, "done": done, "total": total})
+
+    return _fetcher(ctx).download(url, dest, max_bytes=ctx.settings.max_audio_bytes, progress=report)
+
+
+def _file_hash(path: Path, source: str) -> str:
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            while block := f.read(1 << 20):
+                h.update(block)
+    except FileNotFoundError:
+        raise IngestError(source, "no such file") from None
+    except OSError as e:
+        raise IngestError(source, f"cannot read it ({e.strerror})") from None
+    return h.hexdigest()
+
+
+def _transcript(path: Path, audio_hash: str, model: str, source: str, ctx):
+    """(segments, words, language, seconds): from the cache when this audio was heard before."""
+    cache = ctx.transcripts
+    words_wanted = ctx.options.word_timestamps
+    if cache is not None:
+        cached = cache.get_transcript(audio_hash, model)
+        cached_words = cache.get_transcript(audio_hash, model + "#words") if words_wanted else []
+        if cached and cached_words is not None:
+            return [Segment(*s) for s in cached], [Segment(*w) for w in cached_words], "", None
+    try:
+        samples = decode(path, ctx.settings.max_audio_seconds)
+    except DecodeError as e:
+        raise IngestError(source, str(e)) from None
+
+    def report(done: float, total: float) -> None:
+        ctx.progress("transcribe", {"source": source, "done": done, "total": total})
+
+    try:
+        result = whisper.transcribe(
+            samples, model, device=ctx.settings.whisper_device, compute_type=ctx.settings.whisper_compute_type,
+            progress=report,
+        )
+    except whisper.TranscribeError as e:
+        raise IngestError(source, str(e)) from None
+    if not result.segments:
+        raise IngestError(source, f"no speech was found in its {result.duration / 60:.1f} minutes of audio")
+    if cache is not None:
+        cache.put_transcript(audio_hash, model, result.language, result.segments)
+        if words_wanted:
+            cache.put_transcript(audio_hash, model + "#words", result.language, result.words)
+    return result.segments, result.words, result.language, result.duration
