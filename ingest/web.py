@@ -133,12 +133,9 @@ def _from_feed(url: str, body: bytes, ctx) -> Iterator:
         yield e
         return
     if feed.is_podcast:
-        try:
-            from . import podcast
+        from . import podcast
 
-            yield from podcast.discover_feed(body, url, ctx)
-        except (ImportError, AttributeError):
-            yield IngestError(url, "podcast feeds are not supported yet")
+        yield from podcast.discover_feed(body, url, ctx)
         return
     entries = [e for e in feed.entries if not (ctx.options.since and e.date and e.date < ctx.options.since)]
     if not feed.entries:
