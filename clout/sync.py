@@ -79,7 +79,7 @@ def sync_source(kb, sources: Sources, source: Source, ctx, prune: bool, on_outco
 
     def sink(doc) -> Outcome:
         added = kb.add(doc)
-        if added.status in (ADDED, UPDATED) and doc.kind == "episode" and doc.duration and not doc.extra.get("publisher_transcript"):
+        if added.status in (ADDED, UPDATED) and doc.kind == "episode" and doc.duration and doc.extra.get("transcript") == "whisper":
             report.audio_seconds += doc.duration
         detail = f"{added.chunks} chunks" if added.status in (ADDED, UPDATED) else ""
         return Outcome(doc.source, added.status, added.duplicate_of or detail, added.doc_id, added.chunks)
