@@ -35,6 +35,14 @@ def httpserver_listen_address():
 
 
 @pytest.fixture
+def httpserver(httpserver):
+    """Like a real site, the loopback server answers 404 (not 500) for what it does not serve, such as
+    robots.txt: a 5xx robots.txt rightly means "fetch nothing" to Clout."""
+    httpserver.no_handler_status_code = 404
+    return httpserver
+
+
+@pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
 

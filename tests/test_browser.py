@@ -49,9 +49,11 @@ def sites(corpus_data, tmp_path_factory):
     allowed, allowed_server = serve(host)
     other, other_server = serve(host)
     settings = Settings(data_dir=data, allowed_origins=(allowed,))
-    clout, clout_server = serve(create_app(settings, KnowledgeBase(data, readonly=True), {"CLOUT_PAGE_SIZE": 4}))
+    kb = KnowledgeBase(data, readonly=True)
+    clout, clout_server = serve(create_app(settings, kb, {"CLOUT_PAGE_SIZE": 4}))
     page["html"] = HOST_PAGE.format(clout=clout)
-    yield {"clout": clout, "allowed": allowed, "other": other}
+    episode = kb.store.document_by_source("test:episode/ask-not")["id"]
+    yield {"clout": clout, "allowed": allowed, "other": other, "episode": episode}
     for server in (allowed_server, other_server, clout_server):
         server.close()
 
@@ -116,16 +118,17 @@ def test_typing_a_question_shows_results_and_back_returns_to_the_previous_one(pa
 def test_play_starts_the_episode_at_the_passage(page, sites):
     page.goto(sites["clout"] + "/?q=" + ASK.replace(" ", "+") + "&site=The+Buy-In+Show")
     play = page.locator("a.play").first
-    assert play.inner_text() == "▶ 0:55"
+    # The passage starts at 55 s; the quote asked for is spoken from 99 s, and play starts there.
+    assert play.inner_text() == "▶ 1:39"
     play.click()
     page.wait_for_function(
-        "() => { const a = document.querySelector('.card audio'); return a && !a.paused && a.currentTime >= 55; }", timeout=15000
+        "() => { const a = document.querySelector('.card audio'); return a && !a.paused && a.currentTime >= 99; }", timeout=15000
     )
-    assert page.evaluate("() => document.querySelector('.card audio').currentTime") < 70
+    assert page.evaluate("() => document.querySelector('.card audio').currentTime") < 115
 
 
 def test_document_page_opens_at_t_and_timestamps_seek(page, sites):
-    page.goto(sites["clout"] + "/documents/6?t=60")
+    page.goto(sites["clout"] + f"/documents/{sites['episode']}?t=60")
     assert page.locator("#now .ts").inner_text() == "0:33"
     page.locator("a.ts", has_text="1:06").click()
     page.wait_for_function("() => { const a = document.getElementById('player'); return !a.paused && a.currentTime >= 66; }", timeout=15000)

@@ -218,8 +218,9 @@ def test_article_results_link_to_the_passage_in_the_original(client):
 def test_episode_results_have_a_play_button_with_the_time(client, app):
     html = client.get("/?q=" + quote("ask not what your country can do for you") + "&site=The Buy-In Show").text
     episode = doc_id(app, "test:episode/ask-not")
-    assert re.search(rf'<a class="play" role="button" href="/documents/{episode}\?t=55"\s+data-media="/media/{episode}" data-start="55.0"', html)
-    assert "▶ 0:55" in html
+    # The passage starts at 55 s; the quote asked for is spoken from 99 s, and play starts there.
+    assert re.search(rf'<a class="play" role="button" href="/documents/{episode}\?t=99"\s+data-media="/media/{episode}" data-start="99.0"', html)
+    assert "▶ 1:39" in html
 
 
 def test_empty_state_offers_examples_and_no_match_says_so(client):
