@@ -93,17 +93,18 @@ class KnowledgeBase:
             if (self.data_dir / INDEX_FILE).exists() or self.store.counts()["chunks"]:
                 self.notices.append(f"vector index not usable ({e}): rebuilt from the store")
             index, info = self._rebuild(), None
-        if info is not None and info["generation"] != generation:
+        if info is not None and (
+            info["generation"] != generation
+            or index.count != self.store.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        ):
             self._reconcile(index)
         self._vectors, self._vectors_generation = index, generation
         if self.notices and not self.readonly:
             self._save_vectors()
 
     def _rebuild(self) -> VectorIndex:
-        index = VectorIndex(self.embedder.dim)
-        for ids, vecs in self.store.vectors():
-            index.add(ids, vecs)
-        return index
+        """A fresh index, of the structure its size calls for, from the vectors the store keeps."""
+        return VectorIndex.build(self.embedder.dim, self.store.vectors, self.store.counts()["chunks"])
 
     def _reconcile(self, index: VectorIndex) -> None:
         """Bring the vector index in line with the store: add what it lacks, drop what it has extra."""
@@ -120,6 +121,9 @@ class KnowledgeBase:
         )
 
     def _save_vectors(self) -> None:
+        if self.vectors.needs_rebuild():  # the collection outgrew its structure: retrain from the store
+            self._vectors = self._rebuild()
+            self.notices.append(f"vector index rebuilt as {self._vectors.kind} for {self._vectors.count} vectors")
         self.vectors.save(self.data_dir, self.store.generation, self.embedder.name)
         self._dirty = False
 
