@@ -15,6 +15,8 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
+from .faults import fault_point
+
 SCHEMA_VERSION = 1
 
 SCHEMA = """
@@ -150,6 +152,7 @@ class Store:
         def __exit__(self, exc_type, exc, tb):
             if exc_type is None:
                 self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+                fault_point("commit")
                 self.db.execute("COMMIT")
             else:
                 self.db.execute("ROLLBACK")
