@@ -19,7 +19,9 @@ def create_app(settings: Settings | None = None, kb=None, test_config: dict | No
         kb = KnowledgeBase(settings.data_dir, readonly=True)
     app.extensions["clout_kb"] = kb
 
-    from . import api, pages
+    from . import api, pages, ratelimit
+
+    ratelimit.install(app, settings.rate_limit_per_minute)
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
