@@ -10,6 +10,7 @@ import fcntl
 import json
 import logging
 import os
+import sqlite3
 import threading
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -239,15 +240,18 @@ class KnowledgeBase:
         chunks = chunk_document(doc) if original is None else []
         vectors = self.embedder.encode([_embedding_text(c) for c in chunks]) if chunks else np.zeros((0, self.embedder.dim))
         fault_point("embedded")
-        doc_id, added, removed = self.store.put_document(
-            fields,
-            [asdict(c) for c in chunks],
-            vectors,
-            segments=[(s.start, s.end, s.text) for s in doc.segments],
-            fingerprint=fp.to_bytes(),
-            duplicate_of=original[0] if original else None,
-            extra=doc.extra,
-        )
+        try:
+            doc_id, added, removed = self.store.put_document(
+                fields,
+                [asdict(c) for c in chunks],
+                vectors,
+                segments=[(s.start, s.end, s.text) for s in doc.segments],
+                fingerprint=fp.to_bytes(),
+                duplicate_of=original[0] if original else None,
+                extra=doc.extra,
+            )
+        except sqlite3.OperationalError as e:  # disk full, read-only: the transaction stored nothing
+            raise StoreError(f"cannot store {doc.source} in {self.data_dir} ({e})") from None
         vectors_index.remove(removed)
         vectors_index.add(np.asarray(added, dtype=np.int64), vectors)
         self._vectors_generation = self.store.generation

@@ -110,10 +110,13 @@ class Store:
         self._local = threading.local()
         if not readonly:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db.executescript(SCHEMA)  # idempotent; executescript manages its own transaction
-            with self.transaction() as db:
-                db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-                db.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
+            try:
+                self.db.executescript(SCHEMA)  # idempotent; executescript manages its own transaction
+                with self.transaction() as db:
+                    db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+                    db.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
+            except sqlite3.OperationalError as e:  # read-only directory or file, disk full
+                raise StoreError(f"cannot write to the knowledge base {self.path} ({e})") from None
         version = int(self.get_meta("schema_version") or SCHEMA_VERSION)
         if version > SCHEMA_VERSION:
             raise StoreError(f"{self.path} was written by a newer Clout (schema {version}); upgrade Clout to open it")
