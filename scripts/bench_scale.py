@@ -260,7 +260,7 @@ def run_clients(port: int, queries: list[str], clients: int) -> dict:
 
 def bench_size(n: int, work: Path, pool, pool_vectors, embedder, query_pool, rebuild: bool) -> dict:
     directory = work / f"chunks-{n}"
-    figures: dict = {"chunks": n}
+    figures: dict = {"chunks": n, "load_average": round(os.getloadavg()[0], 2)}
     if rebuild or not (directory / DB_FILE).exists():
         figures.update(build_store(directory, n, pool, pool_vectors, embedder, seed=n))
     else:
@@ -306,7 +306,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
             f"8 clients p50/p95/p99 {eight['p50_ms']}/{eight['p95_ms']}/{eight['p99_ms']} ms {eight['qps']} q/s  "
             f"errors {one['errors'] + eight['errors']}  RSS {figures['server_rss_mb']} MB  "
             f"build {figures.get('store_build_s', '-')} s store + {figures.get('index_build_s', '-')} s index  "
-            f"disk {figures['disk_mb']} MB",
+            f"disk {figures['disk_mb']} MB  (load average {figures['load_average']})",
             flush=True,
         )
         if args.out:
