@@ -258,7 +258,7 @@ def run_clients(port: int, queries: list[str], clients: int) -> dict:
             "mean_ms": round(statistics.fmean(ms), 1), "qps": round(len(ms) / wall, 1)}
 
 
-def bench_size(n: int, work: Path, pool, pool_vectors, embedder, query_pool, rebuild: bool) -> dict:
+def bench_size(n: int, work: Path, pool, pool_vectors, embedder, query_pool, rebuild: bool, per_client: int) -> dict:
     directory = work / f"chunks-{n}"
     figures: dict = {"chunks": n, "load_average": round(os.getloadavg()[0], 2)}
     if rebuild or not (directory / DB_FILE).exists():
@@ -271,8 +271,8 @@ def bench_size(n: int, work: Path, pool, pool_vectors, embedder, query_pool, reb
     figures["server_start_s"] = round(time.perf_counter() - started, 1)
     try:
         run_clients(server.port, query_pool[:20], 1)  # warm-up: model, caches, first pages
-        figures["one_client"] = run_clients(server.port, query_pool[100:400], 1)
-        figures["eight_clients"] = run_clients(server.port, query_pool[400:1200], 8)
+        figures["one_client"] = run_clients(server.port, query_pool[100 : 100 + per_client], 1)
+        figures["eight_clients"] = run_clients(server.port, query_pool[400 : 400 + 8 * per_client], 8)
         figures["server_rss_mb"] = rss_mb(server.proc.pid)
     finally:
         server.stop()
@@ -286,6 +286,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
                         help="Where the stores are built (kept for reuse with --reuse).")
     parser.add_argument("--reuse", action="store_true", help="Serve stores already built in --work.")
     parser.add_argument("--out", type=Path, help="Also write the figures as JSON here.")
+    parser.add_argument("--queries", type=int, default=100, help="Queries per client (distinct, so never cached).")
     args = parser.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.chunks.split(",") if s.strip()]
     args.work.mkdir(parents=True, exist_ok=True)
@@ -297,7 +298,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
     query_pool = queries_from(pool, 1200, random.Random(1))
     results = []
     for n in sizes:
-        figures = bench_size(n, args.work, pool, pool_vectors, embedder, query_pool, rebuild=not args.reuse)
+        figures = bench_size(n, args.work, pool, pool_vectors, embedder, query_pool, rebuild=not args.reuse,
+                             per_client=min(args.queries, 100))
         results.append(figures)
         one, eight = figures["one_client"], figures["eight_clients"]
         print(
