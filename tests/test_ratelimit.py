@@ -46,6 +46,8 @@ def test_a_remote_client_over_its_limit_gets_429_with_retry_after(kb, corpus_dat
     assert int(response.headers["Retry-After"]) >= 1
     local = app.test_client()  # loopback is exempt by default
     assert all(local.get("/api/search?q=buy+in").status_code == 200 for _ in range(5))
+    strict = create_app(Settings(data_dir=corpus_data, rate_limit_per_minute=12, rate_limit_loopback=True), kb=kb)
+    assert [strict.test_client().get("/api/search?q=x").status_code for _ in range(3)] == [200, 200, 429]
 
 
 def test_slow_clients_do_not_starve_others(kb):

@@ -21,7 +21,7 @@ def create_app(settings: Settings | None = None, kb=None, test_config: dict | No
 
     from . import api, pages, ratelimit
 
-    ratelimit.install(app, settings.rate_limit_per_minute)
+    ratelimit.install(app, settings)
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp, url_prefix="/api")

@@ -1,13 +1,13 @@
 """Per-client rate limiting: a token bucket per address, answering 429 with Retry-After when empty.
 
 Off unless Settings.rate_limit_per_minute (CLOUT_RATE_LIMIT) is set; loopback clients are exempt
-unless CLOUT_RATE_LIMIT_LOOPBACK=1, so a person on their own machine is never throttled.
+unless Settings.rate_limit_loopback (CLOUT_RATE_LIMIT_LOOPBACK=1), so a person on their own machine
+is never throttled.
 """
 from __future__ import annotations
 
 import ipaddress
 import math
-import os
 import threading
 import time
 
@@ -53,12 +53,11 @@ def _is_loopback(address: str) -> bool:
         return False
 
 
-def install(app: Flask, per_minute: int, limit_loopback: bool | None = None) -> None:
-    """Limit every request but static files to `per_minute` per client address (0: no limit)."""
+def install(app: Flask, settings) -> None:
+    """Limit every request but static files to settings.rate_limit_per_minute per client address."""
+    per_minute, limit_loopback = settings.rate_limit_per_minute, settings.rate_limit_loopback
     if per_minute <= 0:
         return
-    if limit_loopback is None:
-        limit_loopback = os.environ.get("CLOUT_RATE_LIMIT_LOOPBACK", "").lower() in {"1", "true", "yes", "on"}
     buckets = TokenBuckets(per_minute)
 
     @app.before_request
