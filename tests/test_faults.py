@@ -36,6 +36,7 @@ def test_disk_full_is_a_clear_error_and_the_old_index_is_still_served(corpus_dat
     data_dir = tmp_path / "small"
     data_dir.mkdir()
     mounted = mount("-t", "tmpfs", "-o", "size=6m", "tmpfs", str(data_dir))
+    reader = None
     try:
         for item in corpus_data.iterdir():
             if item.name != "write.lock":
@@ -69,8 +70,9 @@ def test_disk_full_is_a_clear_error_and_the_old_index_is_still_served(corpus_dat
         monkeypatch.undo()
         figures = json.loads(clout("stats", "--json", data_dir=data_dir).stdout)
         assert figures["consistent"]
-        reader.store.close()
     finally:
+        if reader is not None:
+            reader.store.close()
         if mounted:
             subprocess.run(["umount", "-l", str(data_dir)], capture_output=True)
 
@@ -95,5 +97,6 @@ def test_read_only_data_directory_is_a_clear_error(corpus_copy, tmp_path, monkey
         assert "Traceback" not in result.output
         assert answers(reader) == before
     finally:
+        reader.store.close()  # an open file keeps the mount busy
         if mounted:
-            subprocess.run(["umount", str(corpus_copy)], capture_output=True)
+            subprocess.run(["umount", "-l", str(corpus_copy)], capture_output=True)
