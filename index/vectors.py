@@ -44,6 +44,7 @@ def id_checksum(ids: np.ndarray) -> int:
 def _write_atomic(path: Path, *parts: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide the index from a server run as another user
         with os.fdopen(fd, "wb") as f:
             for data in parts:
                 f.write(data)
