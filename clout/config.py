@@ -58,6 +58,8 @@ class Settings:
     whisper_compute_type: str = "default"
     allowed_origins: tuple[str, ...] = field(default_factory=tuple)
     rate_limit_per_minute: int = 0
+    # Loopback clients (the person on this machine, a local proxy) are not limited unless this is set.
+    rate_limit_loopback: bool = False
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
@@ -78,5 +80,6 @@ class Settings:
             whisper_compute_type=os.environ.get("CLOUT_WHISPER_COMPUTE_TYPE") or "default",
             allowed_origins=_env_list("CLOUT_ALLOWED_ORIGINS"),
             rate_limit_per_minute=_env_int("CLOUT_RATE_LIMIT", 0),
+            rate_limit_loopback=_env_bool("CLOUT_RATE_LIMIT_LOOPBACK"),
         )
         return replace(base, **{k: v for k, v in overrides.items() if v is not None})

@@ -10,6 +10,7 @@ import fcntl
 import json
 import logging
 import os
+import sqlite3
 import threading
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -22,6 +23,7 @@ from ingest.chunk import chunk_document
 from ingest.document import Chunk, Document, Segment
 
 from .embed import Embedder
+from .faults import fault_point
 from .store import Store, StoreError
 from .vectors import INDEX_FILE, VectorIndex, id_checksum
 
@@ -93,17 +95,18 @@ class KnowledgeBase:
             if (self.data_dir / INDEX_FILE).exists() or self.store.counts()["chunks"]:
                 self.notices.append(f"vector index not usable ({e}): rebuilt from the store")
             index, info = self._rebuild(), None
-        if info is not None and info["generation"] != generation:
+        if info is not None and (
+            info["generation"] != generation
+            or index.count != self.store.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        ):
             self._reconcile(index)
         self._vectors, self._vectors_generation = index, generation
         if self.notices and not self.readonly:
             self._save_vectors()
 
     def _rebuild(self) -> VectorIndex:
-        index = VectorIndex(self.embedder.dim)
-        for ids, vecs in self.store.vectors():
-            index.add(ids, vecs)
-        return index
+        """A fresh index, of the structure its size calls for, from the vectors the store keeps."""
+        return VectorIndex.build(self.embedder.dim, self.store.vectors, self.store.counts()["chunks"])
 
     def _reconcile(self, index: VectorIndex) -> None:
         """Bring the vector index in line with the store: add what it lacks, drop what it has extra."""
@@ -120,14 +123,36 @@ class KnowledgeBase:
         )
 
     def _save_vectors(self) -> None:
-        self.vectors.save(self.data_dir, self.store.generation, self.embedder.name)
+        if self.vectors.needs_rebuild():  # the collection outgrew its structure: retrain from the store
+            self._vectors = self._rebuild()
+            self.notices.append(f"vector index rebuilt as {self._vectors.kind} for {self._vectors.count} vectors")
+        try:
+            fault_point("save")
+            self.vectors.save(self.data_dir, self.store.generation, self.embedder.name)
+        except OSError as e:
+            # The old index file is untouched (saves are atomic) and the store has everything:
+            # the next open reconciles, so there is nothing to retry at close.
+            self._dirty = False
+            raise StoreError(
+                f"cannot save the vector index in {self.data_dir} ({e.strerror or e}); what was ingested is stored, "
+                "the previous index is still the one served, and it will be brought up to date on the next run"
+            ) from None
         self._dirty = False
 
     def refresh(self) -> bool:
-        """For a long-running reader: pick up what another process committed. True if it changed."""
+        """For a long-running reader: pick up what another process committed. True if it changed.
+
+        One thread reloads while the others go on answering from the index they hold (older but
+        whole); the new one is swapped in with a single assignment.
+        """
         if self._vectors is not None and self.store.generation == self._vectors_generation:
             return False
-        with self._reload_lock:
+        if not self._reload_lock.acquire(blocking=False):
+            if self._vectors is None:  # nothing to answer from yet: wait for the first load
+                with self._reload_lock:
+                    pass
+            return False
+        try:
             if self._vectors is not None and self.store.generation == self._vectors_generation:
                 return False
             fresh = KnowledgeBase.__new__(KnowledgeBase)
@@ -138,8 +163,11 @@ class KnowledgeBase:
             self.notices.extend(fresh.notices)
             if fresh.notices:
                 self._save_if_free(fresh._vectors, fresh._vectors_generation)
-            # Swap in one assignment so concurrent searches see the old or the new index, whole.
-            self._vectors_generation, self._vectors = fresh._vectors_generation, fresh._vectors
+            # The index before its generation: a reader that sees the new generation sees the new index.
+            self._vectors = fresh._vectors
+            self._vectors_generation = fresh._vectors_generation
+        finally:
+            self._reload_lock.release()
         return True
 
     def _save_if_free(self, index: VectorIndex, generation: int) -> None:
@@ -211,15 +239,19 @@ class KnowledgeBase:
         # A duplicate is recorded, not indexed: search must never show the same passages twice.
         chunks = chunk_document(doc) if original is None else []
         vectors = self.embedder.encode([_embedding_text(c) for c in chunks]) if chunks else np.zeros((0, self.embedder.dim))
-        doc_id, added, removed = self.store.put_document(
-            fields,
-            [asdict(c) for c in chunks],
-            vectors,
-            segments=[(s.start, s.end, s.text) for s in doc.segments],
-            fingerprint=fp.to_bytes(),
-            duplicate_of=original[0] if original else None,
-            extra=doc.extra,
-        )
+        fault_point("embedded")
+        try:
+            doc_id, added, removed = self.store.put_document(
+                fields,
+                [asdict(c) for c in chunks],
+                vectors,
+                segments=[(s.start, s.end, s.text) for s in doc.segments],
+                fingerprint=fp.to_bytes(),
+                duplicate_of=original[0] if original else None,
+                extra=doc.extra,
+            )
+        except sqlite3.OperationalError as e:  # disk full, read-only: the transaction stored nothing
+            raise StoreError(f"cannot store {doc.source} in {self.data_dir} ({e})") from None
         vectors_index.remove(removed)
         vectors_index.add(np.asarray(added, dtype=np.int64), vectors)
         self._vectors_generation = self.store.generation

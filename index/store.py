@@ -15,6 +15,8 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
+from .faults import fault_point
+
 SCHEMA_VERSION = 1
 
 SCHEMA = """
@@ -108,10 +110,13 @@ class Store:
         self._local = threading.local()
         if not readonly:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db.executescript(SCHEMA)  # idempotent; executescript manages its own transaction
-            with self.transaction() as db:
-                db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-                db.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
+            try:
+                self.db.executescript(SCHEMA)  # idempotent; executescript manages its own transaction
+                with self.transaction() as db:
+                    db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+                    db.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
+            except sqlite3.OperationalError as e:  # read-only directory or file, disk full
+                raise StoreError(f"cannot write to the knowledge base {self.path} ({e})") from None
         version = int(self.get_meta("schema_version") or SCHEMA_VERSION)
         if version > SCHEMA_VERSION:
             raise StoreError(f"{self.path} was written by a newer Clout (schema {version}); upgrade Clout to open it")
@@ -150,6 +155,7 @@ class Store:
         def __exit__(self, exc_type, exc, tb):
             if exc_type is None:
                 self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+                fault_point("commit")
                 self.db.execute("COMMIT")
             else:
                 self.db.execute("ROLLBACK")

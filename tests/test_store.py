@@ -13,7 +13,9 @@ import pytest
 from conftest import ROOT, clout
 from index.kb import KnowledgeBase
 from index.store import StoreError
-from index.vectors import INDEX_FILE, MAGIC, VectorIndex
+import struct
+
+from index.vectors import INDEX_FILE, TRAILER_MAGIC, VectorIndex
 
 
 def stats(data_dir):
@@ -46,15 +48,26 @@ def test_damaged_vector_index_is_detected_and_rebuilt(corpus_copy, damage):
     elif damage == "delete":
         index_file.unlink()
     else:
+        # A whole, valid file from an older generation of the store: it must be brought up to date.
         blob = index_file.read_bytes()
-        size = int.from_bytes(blob[len(MAGIC) : len(MAGIC) + 4], "little")
-        info = json.loads(blob[len(MAGIC) + 4 : len(MAGIC) + 4 + size])
+        tail = len(TRAILER_MAGIC) + 8
+        (size,) = struct.unpack("<Q", blob[-tail : -len(TRAILER_MAGIC)])
+        body, info = blob[: len(blob) - tail - size], json.loads(blob[len(blob) - tail - size : len(blob) - tail])
         info["generation"] -= 3
-        header = json.dumps(info).encode()
-        index_file.write_bytes(MAGIC + len(header).to_bytes(4, "little") + header + blob[len(MAGIC) + 4 + size :])
+        trailer = json.dumps(info).encode()
+        index_file.write_bytes(body + trailer + struct.pack("<Q", len(trailer)) + TRAILER_MAGIC)
+        kb = KnowledgeBase(corpus_copy)
+        with kb.store.transaction() as db:  # and the store has moved on: a chunk the file lacks
+            row = db.execute("SELECT * FROM chunks ORDER BY id DESC LIMIT 1").fetchone()
+            db.execute("DELETE FROM chunks_fts WHERE rowid = ?", (row["id"],))
+            db.execute("DELETE FROM chunks WHERE id = ?", (row["id"],))
+        kb.store.close()
+        expected["chunks"] -= 1
     result = clout("search", "--json", query, data_dir=corpus_copy)
     assert result.exit_code == 0
-    if damage != "stale_sidecar":
+    if damage == "stale_sidecar":
+        assert "out of step with the store (0 missing, 1 extra): repaired" in result.stderr
+    else:
         assert "rebuilt from the store" in result.stderr
     assert json.loads(result.stdout)["results"][0]["chunk_id"] == before["chunk_id"]
     after = stats(corpus_copy)

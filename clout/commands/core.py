@@ -64,6 +64,7 @@ def stats(state, as_json):
 def remove(state, sources):
     """Remove documents by the path or URL they were ingested from."""
     from index.kb import BusyError
+    from index.store import StoreError
 
     kb = state.kb()
     missing = 0
@@ -75,7 +76,7 @@ def remove(state, sources):
                 else:
                     missing += 1
                     click.echo(f"not found: {source}", err=True)
-    except BusyError as e:
+    except (BusyError, StoreError) as e:
         raise click.ClickException(str(e)) from None
     if missing:
         raise SystemExit(1)

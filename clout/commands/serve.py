@@ -6,6 +6,18 @@ import click
 from ..cli import cli, pass_state
 
 
+# Waitress reads requests asynchronously and hands a thread only a complete one, so a slow client
+# holds a socket, not a worker; these bound how many sockets and for how long (slowloris).
+SLOW_CLIENT_LIMITS = {
+    "channel_timeout": 30,  # seconds of silence before a connection is closed
+    "connection_limit": 200,
+    "cleanup_interval": 10,
+    "max_request_header_size": 64 * 1024,
+    "max_request_body_size": 1024 * 1024,  # the API takes queries in the URL; bodies stay small
+    "backlog": 256,
+}
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, envvar="CLOUT_HOST")
 @click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True, envvar="CLOUT_PORT")
@@ -17,6 +29,16 @@ def serve(state, host, port, threads):
 
     from web import create_app
 
+    _one_core_per_request()
     app = create_app(settings=state.settings, kb=state.kb(readonly=True))
     click.echo(f"Clout is serving {state.settings.data_dir} on http://{host}:{port}/  (Ctrl-C stops)")
-    waitress_serve(app, host=host, port=port, threads=threads, ident="clout")
+    waitress_serve(app, host=host, port=port, threads=threads, ident="clout", **SLOW_CLIENT_LIMITS)
+
+
+def _one_core_per_request() -> None:
+    """Each request embeds one short query: one core does it in ~15 ms, while two cores' threads
+    contending with the other requests' made it 20x slower on a busy 2-core machine (measured by
+    scripts/bench_scale.py). Concurrency comes from waitress's threads instead."""
+    import torch
+
+    torch.set_num_threads(1)

@@ -1,0 +1,77 @@
+"""Per-client rate limiting: a token bucket per address, answering 429 with Retry-After when empty.
+
+Off unless Settings.rate_limit_per_minute (CLOUT_RATE_LIMIT) is set; loopback clients are exempt
+unless Settings.rate_limit_loopback (CLOUT_RATE_LIMIT_LOOPBACK=1), so a person on their own machine
+is never throttled.
+"""
+from __future__ import annotations
+
+import ipaddress
+import math
+import threading
+import time
+
+from flask import Flask, jsonify, request
+
+# Buckets of clients not seen for this long are forgotten, so the table cannot grow without bound.
+IDLE_SECONDS = 600
+
+
+class TokenBuckets:
+    """`per_minute` requests a minute per key, with bursts of up to `burst`."""
+
+    def __init__(self, per_minute: int, burst: int | None = None, clock=time.monotonic):
+        self.rate = per_minute / 60.0
+        self.burst = float(burst or max(1, per_minute // 6))
+        self.clock = clock
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+        self._swept = clock()
+
+    def take(self, key: str) -> float:
+        """0 if the request may go ahead, else the seconds until it may."""
+        now = self.clock()
+        with self._lock:
+            tokens, last = self._buckets.get(key, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - last) * self.rate)
+            if tokens >= 1:
+                self._buckets[key] = (tokens - 1, now)
+                wait = 0.0
+            else:
+                self._buckets[key] = (tokens, now)
+                wait = (1 - tokens) / self.rate
+            if now - self._swept > IDLE_SECONDS:
+                self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < IDLE_SECONDS}
+                self._swept = now
+        return wait
+
+
+def _is_loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def install(app: Flask, settings) -> None:
+    """Limit every request but static files to settings.rate_limit_per_minute per client address."""
+    per_minute, limit_loopback = settings.rate_limit_per_minute, settings.rate_limit_loopback
+    if per_minute <= 0:
+        return
+    buckets = TokenBuckets(per_minute)
+
+    @app.before_request
+    def _limit():
+        if request.endpoint == "static":
+            return None
+        client = request.remote_addr or ""
+        if not limit_loopback and _is_loopback(client):
+            return None
+        wait = buckets.take(client)
+        if wait <= 0:
+            return None
+        response = jsonify({"ok": False, "status": 429, "error": f"too many requests from {client}; "
+                            f"the limit is {per_minute} a minute, try again in {math.ceil(wait)} s"})
+        response.status_code = 429
+        response.headers["Retry-After"] = str(math.ceil(wait))
+        return response
