@@ -7,6 +7,7 @@ in `extra["extraction"]`; a page that still yields nothing is an IngestError, ne
 """
 from __future__ import annotations
 
+import logging
 import re
 import urllib.parse
 
@@ -21,6 +22,8 @@ MIN_FALLBACK_CHARS = 400
 _TITLE_SEPARATORS = (" | ", " - ", " — ", " – ", " :: ", " · ", " » ")
 _AUTHOR_PREFIX = re.compile(r"^\s*(view all posts by|posts by|written by|by)\s+", re.IGNORECASE)
 _NO_AUTHOR = {"no author", "admin", "unknown", "anonymous"}
+# trafilatura logs ERROR lines for every page it cannot parse; the batch already says so in one line.
+logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 
 
 def extract_html(html: str | bytes, source: str, url: str = "") -> Document:

@@ -27,6 +27,11 @@ log = logging.getLogger(__name__)
 FEED_SUFFIXES = (".xml", ".rss", ".atom")
 SIDECAR_SUFFIXES = (".vtt", ".srt")
 AUDIO_DIR = "audio"  # under the data directory: downloads in progress
+PLAYLIST_SUFFIXES = (".m3u", ".m3u8", ".pls", ".asx", ".xspf")
+PLAYLIST_TYPES = (
+    "audio/x-mpegurl", "audio/mpegurl", "application/x-mpegurl", "application/vnd.apple.mpegurl",
+    "audio/x-scpls", "application/pls+xml", "video/x-ms-asf", "application/xspf+xml",
+)
 
 
 def handles_path(path: Path) -> bool:
@@ -77,18 +82,26 @@ def discover_url(url: str, ctx) -> Iterator:
 def _listed_by_sibling_feed(path: Path, ctx) -> list | None:
     """The feed item for a local audio file that a feed in the same directory lists, if any."""
     for feed_path in sorted(p for p in path.parent.iterdir() if p.suffix.lower() in FEED_SUFFIXES):
-        try:
-            data = feed_path.read_bytes() if feed_path.stat().st_size <= ctx.settings.max_page_bytes else b""
-            feed = parse_feed(data, str(feed_path)) if data else None
-        except (OSError, IngestError):
-            continue
-        for item in _episodes(feed, feed.entries, str(feed_path)) if feed else ():
+        for item in _feed_items(feed_path, ctx):
             if getattr(item, "source", None) == str(path):
                 if str(path) in _seen(ctx):
                     return []
                 _seen(ctx).add(str(path))
                 return [item]
     return None
+
+
+def _feed_items(feed_path: Path, ctx) -> list:
+    # Parsed once per batch: a folder of N audio files beside a feed would otherwise parse it N times.
+    cache = ctx.__dict__.setdefault("_podcast_sibling_feeds", {})
+    if feed_path not in cache:
+        try:
+            data = feed_path.read_bytes() if feed_path.stat().st_size <= ctx.settings.max_page_bytes else b""
+            feed = parse_feed(data, str(feed_path)) if data else None
+        except (OSError, IngestError):
+            feed = None
+        cache[feed_path] = list(_episodes(feed, feed.entries, str(feed_path))) if feed else []
+    return cache[feed_path]
 
 
 def _resolve(href: str, feed_source: str) -> str | None:
@@ -136,8 +149,16 @@ def _episodes(feed: Feed, entries: list[Entry], source: str) -> Iterator:
         audio = _resolve(entry.audio_url, source)
         if audio is None:
             yield IngestError(entry.audio_url or source, f"the enclosure of “{entry.title}” is not an http(s) URL")
+        elif _is_playlist(audio, entry.audio_type):
+            yield IngestError(audio, f"the enclosure of “{entry.title}” is a playlist or stream, not an audio file")
         else:
             yield _item(audio, "episode", _entry_hints(entry, feed, source, audio))
+
+
+def _is_playlist(url: str, mime: str) -> bool:
+    # A playlist names other URLs, which the decoder would open without the fetcher's checks.
+    suffix = Path(urllib.parse.urlsplit(url).path).suffix.lower()
+    return suffix in PLAYLIST_SUFFIXES or mime.lower().split(";")[0].strip() in PLAYLIST_TYPES
 
 
 def _entry_hints(entry: Entry, feed: Feed, source: str, audio: str) -> dict:

@@ -5,6 +5,7 @@ anywhere; everything persistent reaches them through the Context (what the store
 """
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +65,12 @@ def is_url(source: str) -> bool:
     return source.lower().startswith(("http://", "https://"))
 
 
+def urlish(source: str) -> str:
+    """The scheme of a source written as a URL other than http(s) (file://, ftp:// ...), else ""."""
+    match = re.match(r"([a-zA-Z][a-zA-Z0-9+.-]+)://", source)
+    return match.group(1).lower() if match and not is_url(source) else ""
+
+
 def _manifest_hints(directory: Path) -> dict[Path, dict]:
     manifest = directory / MANIFEST
     if not manifest.is_file():
@@ -118,6 +125,10 @@ def discover(source: str, ctx: Context) -> Iterator[Item | IngestError]:
         from . import web
 
         yield from web.discover(source, ctx)
+        return
+    scheme = urlish(source)
+    if scheme:
+        yield IngestError(source, f"{scheme}: URLs are not ingested; only http(s) URLs, or a local file given as a path")
         return
     path = Path(source)
     if path.is_dir():

@@ -51,6 +51,8 @@ def _kb():
 
 @bp.get("/search")
 def api_search():
+    if "q" not in request.args:
+        raise BadParameter("q is required: the question to search for")
     params = parse_search(request.args)
     hits = search(_kb(), params.q, k=params.k, mode=params.mode, filters=params.filters, offset=params.offset)
     return jsonify(results_json(params.q, hits))

@@ -7,7 +7,11 @@ from .params import KINDS, MAX_OFFSET, MAX_QUERY_CHARS
 
 
 def _query(name: str, schema: dict, description: str, required: bool = False) -> dict:
-    return {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
+    parameter = {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
+    if not required:
+        # The search page's form sends empty fields; the API reads an empty value as the parameter left out.
+        parameter["allowEmptyValue"] = True
+    return parameter
 
 
 _ERROR = {"description": "The request failed", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
