@@ -2,6 +2,10 @@
 
     python scripts/bench_search.py --data-dir data [--queries tests/eval/queries.json] [--repeat 5]
                                    [--vectors 100000] [--backend onnx|torch]
+    python scripts/bench_search.py --chunks 10000,100000,1000000 [bench_scale options]
+
+With --chunks, it builds stores of those sizes and measures /api/search over HTTP through waitress
+(one and eight clients, QPS, RSS, build time, disk size): that is scripts/bench_scale.py.
 
 Each stage is a named function of one query (STAGES); measure() times any callable over the queries,
 so another driver (say, the HTTP API at several chunk sizes) can reuse measure() and report().
@@ -68,6 +72,12 @@ def stages(kb) -> dict:
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if any(a == "--chunks" or a.startswith("--chunks=") for a in argv):
+        import bench_scale
+
+        bench_scale.main(argv)
+        return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default="data")
     parser.add_argument("--queries", default=str(ROOT / "tests" / "eval" / "queries.json"))
