@@ -39,7 +39,10 @@ class BarProgress(PlainProgress):
                     total = f"/{task.total / 2**20:.0f}" if task.total else ""
                     return Text(f"{task.completed / 2**20:.1f}{total} MB")
                 if unit == "audio":
-                    speed = f"  {task.speed:.1f}x real time" if task.speed else ""
+                    # Audio seconds done per wall second since the episode started: transcripts
+                    # arrive in bursts, so rich's own moving speed would swing wildly.
+                    elapsed = task.elapsed or 0
+                    speed = f"  {task.completed / elapsed:.1f}x real time" if elapsed > 1 and task.completed else ""
                     return Text(f"{task.completed / 60:.1f}/{(task.total or 0) / 60:.1f} min{speed}")
                 done = f"{task.completed:.0f}/{task.total:.0f}" if task.total else f"{task.completed:.0f}"
                 extra = task.fields.get("extra", "")
