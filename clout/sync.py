@@ -71,18 +71,19 @@ def source_options(source: Source, base):
 
 def sync_source(kb, sources: Sources, source: Source, ctx, prune: bool, on_outcome: Callable) -> SourceReport:
     """Ingest what one source lists now; returns what happened. Never raises for bad input."""
-    from ingest.batch import ADDED, FAILED, UPDATED, Outcome, run
+    from ingest.batch import ADDED, FAILED, UPDATED, run
+
+    from .sink import into
 
     report = SourceReport(source)
     seen: list[str] = []
     ctx = replace(ctx, options=source_options(source, ctx.options))
 
-    def sink(doc) -> Outcome:
-        added = kb.add(doc)
+    def count_audio(doc, added) -> None:
         if added.status in (ADDED, UPDATED) and doc.kind == "episode" and doc.duration and doc.extra.get("transcript") == "whisper":
             report.audio_seconds += doc.duration
-        detail = f"{added.chunks} chunks" if added.status in (ADDED, UPDATED) else ""
-        return Outcome(doc.source, added.status, added.duplicate_of or detail, added.doc_id, added.chunks)
+
+    sink = into(kb, on_stored=count_audio)
 
     for outcome in run([source.url], ctx, sink):
         on_outcome(source, outcome)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
 from .document import Document
-from .errors import IngestError, Unchanged
+from .errors import IngestError, StopBatch, Unchanged
 from .sources import Context, Item, discover, load
 
 log = logging.getLogger(__name__)
@@ -110,6 +110,8 @@ def _stored(item: Item, future, sink: Sink) -> Outcome:
 
 
 def _outcome_of_error(item: Item, error: Exception) -> Outcome:
+    if isinstance(error, StopBatch):
+        raise error
     if isinstance(error, Unchanged):
         return Outcome(error.source, UNCHANGED, error.detail)
     if isinstance(error, IngestError):
@@ -123,12 +125,5 @@ def _outcome_of_error(item: Item, error: Exception) -> Outcome:
 def _one(item: Item, ctx: Context, sink: Sink) -> Outcome:
     try:
         return sink(load(item, ctx))
-    except Unchanged as e:
-        return Outcome(e.source, UNCHANGED, e.detail)
-    except IngestError as e:
-        return Outcome(e.source, FAILED, e.reason)
-    except MemoryError:
-        return Outcome(item.source, FAILED, "ran out of memory reading it")
-    except Exception as e:
-        log.exception("ingesting %s", item.source)
-        return Outcome(item.source, FAILED, f"unexpected error: {type(e).__name__}: {e}")
+    except Exception as e:  # every failure becomes one line; the batch goes on
+        return _outcome_of_error(item, e)

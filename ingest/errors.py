@@ -19,3 +19,8 @@ class Unchanged(Exception):
         super().__init__(source)
         self.source = source
         self.detail = detail
+
+
+class StopBatch(Exception):
+    """Where documents go cannot take more (a full disk, a read-only data directory): going on
+    would fail every item the same way, so the batch stops and says why, once."""

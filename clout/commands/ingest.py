@@ -8,6 +8,7 @@ import click
 
 from ..cli import cli, is_tty, pass_state
 from ..progress import progress_for
+from ..sink import into
 
 
 @cli.command()
@@ -25,8 +26,9 @@ def ingest(state, sources, limit, since, same_site, max_depth, dry_run, whisper_
 
     Prints one line per item: added, updated, unchanged, duplicate-of, or failed with the reason.
     """
-    from ingest.batch import FAILED, Outcome, run
+    from ingest.batch import FAILED, run
     from ingest.dates import iso_date
+    from ingest.errors import StopBatch
     from ingest.sources import Context, Options
     from index.kb import BusyError
     from index.store import StoreError
@@ -39,15 +41,7 @@ def ingest(state, sources, limit, since, same_site, max_depth, dry_run, whisper_
     )
     kb = state.kb()
 
-    def sink(doc) -> Outcome:
-        added = kb.add(doc)
-        detail = f"{added.chunks} chunks" if added.status in ("added", "updated") else ""
-        if doc.extra.get("encoding"):
-            detail = ", ".join(p for p in (detail, f"read as {doc.extra['encoding']}") if p)
-        if doc.extra.get("extraction"):
-            detail = ", ".join(p for p in (detail, doc.extra["extraction"]) if p)
-        return Outcome(doc.source, added.status, added.duplicate_of or detail, added.doc_id, added.chunks)
-
+    sink = into(kb)
     progress = progress_for(is_tty())
     ctx = Context(state.settings, options, known=kb.known, transcripts=kb.store, progress=progress.handle)
     counts: Counter = Counter()
@@ -57,7 +51,7 @@ def ingest(state, sources, limit, since, same_site, max_depth, dry_run, whisper_
             for outcome in run(sources, ctx, sink, dry_run=dry_run):
                 counts[outcome.status] += 1
                 progress.done(outcome.line(), failed=outcome.status == FAILED)
-    except (BusyError, StoreError) as e:
+    except (BusyError, StoreError, StopBatch) as e:
         raise click.ClickException(str(e)) from None
     except KeyboardInterrupt:
         click.echo("interrupted: what was done is saved; run the same command again to continue", err=True)

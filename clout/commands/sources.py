@@ -128,8 +128,10 @@ def sources_import(state, file):
 def sync(state, names, prune, quiet):
     """Fetch what is new or changed from each followed source (or the NAMES given)."""
     from ingest.batch import FAILED
+    from ingest.errors import StopBatch
     from ingest.sources import Context, Options
     from index.kb import BusyError
+    from index.store import StoreError
 
     from ..sync import SyncBusy, sync as run_sync, totals
 
@@ -145,7 +147,7 @@ def sync(state, names, prune, quiet):
         reports = run_sync(kb, list(names), ctx, prune=prune, on_outcome=show)
     except KeyError as e:
         raise click.ClickException(f"no source named {e.args[0]}; `clout sources list` shows them") from None
-    except (SyncBusy, BusyError) as e:
+    except (SyncBusy, BusyError, StoreError, StopBatch) as e:
         raise click.ClickException(str(e)) from None
     except KeyboardInterrupt:
         click.echo("interrupted: what was done is saved; run `clout sync` again to continue", err=True)

@@ -1,0 +1,28 @@
+"""Storing a loaded Document: the one sink that `clout ingest` and `clout sync` hand documents to."""
+from __future__ import annotations
+
+from typing import Callable
+
+from ingest.batch import ADDED, UPDATED, Outcome
+from ingest.errors import StopBatch
+
+
+def into(kb, on_stored: Callable = lambda doc, added: None) -> Callable:
+    """A sink that adds each document to `kb` and describes what happened in one Outcome."""
+    from index.store import StoreError
+
+    def sink(doc) -> Outcome:
+        try:
+            added = kb.add(doc)
+        except StoreError as e:  # a full disk or a read-only directory: every next item would fail too
+            raise StopBatch(str(e)) from None
+        on_stored(doc, added)
+        notes = [f"{added.chunks} chunks" if added.status in (ADDED, UPDATED) else ""]
+        if doc.extra.get("encoding"):
+            notes.append(f"read as {doc.extra['encoding']}")
+        if doc.extra.get("extraction"):
+            notes.append(doc.extra["extraction"])
+        detail = added.duplicate_of or ", ".join(n for n in notes if n)
+        return Outcome(doc.source, added.status, detail, added.doc_id, added.chunks)
+
+    return sink
