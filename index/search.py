@@ -31,10 +31,11 @@ RRF_K = 60
 # (lexical, semantic) weights in the fusion, chosen on tests/eval/queries.json (see README "Search").
 WEIGHTS = (1.0, 0.7)
 MAX_K = 100
-# In a large collection, a word found in more than this share of passages adds little to BM25 but
-# makes FTS5 score most of the table: at 100k chunks such words took a query from ~10 ms to ~90 ms.
+# In a large collection BM25 costs in proportion to the passages the query's words match: a word in
+# most passages adds little to the ranking but made one query take ~90 ms at 100k chunks. So once
+# the collection is large, the rarest words are kept while together they match at most this many.
 LARGE_COLLECTION = 20_000
-COMMON_SHARE = 0.05
+MATCH_BUDGET = 20_000
 MAX_OFFSET = 1000
 
 
@@ -70,14 +71,18 @@ def _passages_with(store, generation: int, word: str) -> int:
 
 
 def selective(kb, query: Query) -> Query:
-    """The query without words most passages contain, once the collection is large (rarest word kept)."""
-    total = kb.vectors.count
-    if total < LARGE_COLLECTION or len(query.words) < 2:
+    """The query's rarest words, within MATCH_BUDGET matches, once the collection is large."""
+    if kb.vectors.count < LARGE_COLLECTION or len(query.words) < 2:
         return query
     generation = kb.store.generation
     counts = {w: _passages_with(kb.store, generation, w) for w in query.words}
-    kept = tuple(w for w in query.words if counts[w] <= COMMON_SHARE * total) or (min(counts, key=counts.get),)
-    return replace(query, words=kept)
+    kept, matched = [], 0
+    for word in sorted(query.words, key=counts.get):
+        if kept and matched + counts[word] > MATCH_BUDGET:
+            break
+        kept.append(word)
+        matched += counts[word]
+    return replace(query, words=tuple(w for w in query.words if w in kept))
 
 
 def lexical(kb, query: Query, limit: int = CANDIDATES, filters: Filters | None = None, doc_id: int | None = None) -> list[int]:
