@@ -33,9 +33,11 @@ WEIGHTS = (1.0, 0.7)
 MAX_K = 100
 # In a large collection BM25 costs in proportion to the passages the query's words match: a word in
 # most passages adds little to the ranking but made one query take ~90 ms at 100k chunks. So once
-# the collection is large, the rarest words are kept while together they match at most this many.
+# the collection is large, the rarest words are kept while together they match at most this many
+# (and at most this share of the passages).
 LARGE_COLLECTION = 20_000
-MATCH_BUDGET = 20_000
+MATCH_BUDGET = 10_000
+MATCH_SHARE = 0.05
 MAX_OFFSET = 1000
 
 
@@ -71,14 +73,16 @@ def _passages_with(store, generation: int, word: str) -> int:
 
 
 def selective(kb, query: Query) -> Query:
-    """The query's rarest words, within MATCH_BUDGET matches, once the collection is large."""
-    if kb.vectors.count < LARGE_COLLECTION or len(query.words) < 2:
+    """The query's rarest words, within the match budget, once the collection is large."""
+    total = kb.vectors.count
+    if total < LARGE_COLLECTION or len(query.words) < 2:
         return query
+    budget = min(MATCH_BUDGET, MATCH_SHARE * total)
     generation = kb.store.generation
     counts = {w: _passages_with(kb.store, generation, w) for w in query.words}
     kept, matched = [], 0
     for word in sorted(query.words, key=counts.get):
-        if kept and matched + counts[word] > MATCH_BUDGET:
+        if kept and matched + counts[word] > budget:
             break
         kept.append(word)
         matched += counts[word]
