@@ -24,6 +24,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -183,16 +184,21 @@ class Server:
 
     def __init__(self, directory: Path, threads: int = 4):
         self.port = free_port()
+        # The server's log goes to a file, not a pipe: nobody drains a pipe during a run, and once
+        # waitress's queue-depth warnings filled it the server blocked mid-write (every client then
+        # timed out after 60 s in a 50-client load test).
+        self.log = tempfile.TemporaryFile(mode="w+")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "clout", "--data-dir", str(directory), "serve", "--port", str(self.port),
              "--threads", str(threads)],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=self.log, text=True,
             env={**os.environ, "CLOUT_RATE_LIMIT": "0"},
         )
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"the server exited: {self.proc.stderr.read()[-2000:]}")
+                self.log.seek(0)
+                raise RuntimeError(f"the server exited: {self.log.read()[-2000:]}")
             try:
                 status, _ = get(self.port, "/api/health")
                 if status == 200:
