@@ -132,6 +132,11 @@ def discover_feed(feed_bytes: bytes, source: str, ctx) -> Iterator:
     except IngestError as e:
         yield e
         return
+    yield from discover_parsed(feed, source, ctx)
+
+
+def discover_parsed(feed: Feed, source: str, ctx) -> Iterator:
+    """discover_feed for a feed already parsed (the web stage parses it to tell articles from episodes)."""
     entries = [e for e in feed.entries if e.is_episode]
     if not entries:
         yield IngestError(source, "the feed has no episodes with audio enclosures")

@@ -135,7 +135,7 @@ def _from_feed(url: str, body: bytes, ctx) -> Iterator:
     if feed.is_podcast:
         from . import podcast
 
-        yield from podcast.discover_feed(body, url, ctx)
+        yield from podcast.discover_parsed(feed, url, ctx)
         return
     entries = [e for e in feed.entries if not (ctx.options.since and e.date and e.date < ctx.options.since)]
     if not feed.entries:
