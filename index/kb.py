@@ -19,10 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.dedup import Fingerprint, fingerprint, is_near_duplicate
-from ingest.chunk import chunk_document
-from ingest.document import Chunk, Document, Segment
+from clout.document import Chunk, Document, Segment
 
+from .chunk import chunk_document
+from .dedup import Fingerprint, fingerprint, is_near_duplicate
 from .embed import Embedder
 from .faults import fault_point
 from .store import Store, StoreError

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
-from .document import Document
+from clout.document import Document
 from .errors import IngestError, StopBatch, Unchanged
 from .sources import Context, Item, discover, load
 

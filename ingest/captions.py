@@ -10,7 +10,7 @@ import html
 import json
 import re
 
-from .document import Segment
+from clout.document import Segment
 from .errors import IngestError
 
 FORMATS = ("vtt", "srt", "txt", "json")

@@ -12,7 +12,7 @@ import re
 import urllib.parse
 
 from .dates import iso_date
-from .document import Document
+from clout.document import Document
 from .errors import IngestError
 
 MIN_ARTICLE_CHARS = 200

@@ -22,7 +22,7 @@ from typing import Callable
 
 import urllib3
 
-from clout.config import Settings
+from clout.settings import Settings
 
 from .errors import IngestError
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .clean import clean_text
 from .dates import iso_date
-from .document import Document
+from clout.document import Document
 from .errors import IngestError
 from .extract import extract_html
 

@@ -18,7 +18,7 @@ from typing import Iterator
 from . import transcribe as whisper
 from .captions import caption_format, parse_captions
 from .decode import DecodeError, decode
-from .document import EPISODE, Document, Segment
+from clout.document import EPISODE, Document, Segment
 from .errors import IngestError, Unchanged
 from .feeds import AUDIO_SUFFIXES, Entry, Feed, parse_feed
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Protocol
 
-from clout.config import Settings
+from clout.settings import Settings
 
-from .document import Document, Segment
+from clout.document import Document, Segment
 from .errors import IngestError
 from .files import SUFFIXES, read_file
 

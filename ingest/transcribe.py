@@ -16,7 +16,7 @@ from typing import Callable
 
 import numpy as np
 
-from .document import Segment
+from clout.document import Segment
 
 DEFAULT_MODEL = "tiny.en"
 SAMPLE_RATE = 16000

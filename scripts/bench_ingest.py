@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 SHARED = Path(os.environ.get("CLOUT_SHARED_DIR", ROOT.parent / "shared"))
 PAGES = SHARED / "data" / "articles" / "html"
 AUDIO = SHARED / "data" / "audio" / "jfk.flac"
@@ -37,10 +36,10 @@ def serve_pages() -> tuple[http.server.ThreadingHTTPServer, str]:
 
 
 def articles_per_second(rounds: int) -> dict:
-    from clout.config import Settings
-    from ingest.errors import IngestError
-    from ingest.extract import extract_html
-    from ingest.fetch import Fetcher
+    from clout.settings import Settings
+    from clout.ingest.errors import IngestError
+    from clout.ingest.extract import extract_html
+    from clout.ingest.fetch import Fetcher
 
     server, base = serve_pages()
     fetcher = Fetcher(Settings(allow_private_urls=True, per_host_delay=0.0, respect_robots=False))
@@ -64,11 +63,11 @@ def articles_per_second(rounds: int) -> dict:
 
 def embedding_rate(rounds: int) -> dict:
     """The same documents through KnowledgeBase.add and straight through the model."""
-    from index.embed import Embedder
-    from index.kb import KnowledgeBase, _embedding_text
-    from ingest.chunk import chunk_document
-    from ingest.errors import IngestError
-    from ingest.extract import extract_html
+    from clout.index.embed import Embedder
+    from clout.index.kb import KnowledgeBase, _embedding_text
+    from clout.index.chunk import chunk_document
+    from clout.ingest.errors import IngestError
+    from clout.ingest.extract import extract_html
 
     docs = []
     for page in sorted(PAGES.glob("*.html")):
@@ -100,7 +99,7 @@ def embedding_rate(rounds: int) -> dict:
 
 def transcription_rtf() -> dict:
     try:
-        from ingest import transcribe  # noqa: F401
+        from clout.ingest import transcribe  # noqa: F401
     except ImportError:
         return {"skipped": "ingest.transcribe is not in this checkout"}
     import inspect

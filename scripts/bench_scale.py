@@ -33,13 +33,12 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 SHARED = Path(os.environ.get("CLOUT_SHARED_DIR", ROOT.parent / "shared"))
 
-from index.embed import Embedder  # noqa: E402
-from index.kb import DB_FILE, KnowledgeBase  # noqa: E402
-from index.store import Store  # noqa: E402
-from index.vectors import VectorIndex  # noqa: E402
+from clout.index.embed import Embedder  # noqa: E402
+from clout.index.kb import DB_FILE, KnowledgeBase  # noqa: E402
+from clout.index.store import Store  # noqa: E402
+from clout.index.vectors import VectorIndex  # noqa: E402
 
 CHUNKS_PER_DOC = 10
 SENTENCES_PER_CHUNK = (3, 6)
@@ -51,8 +50,8 @@ def sentences() -> list[str]:
     """Every sentence of the seed corpus, the default corpus and the shared article pages."""
     texts = [p.read_text(encoding="utf-8", errors="replace") for p in sorted((ROOT / "corpus").rglob("*.txt"))]
     texts += [p.read_text(encoding="utf-8", errors="replace") for p in sorted((SHARED / "seeds").glob("*.txt"))]
-    from ingest.extract import extract_html
-    from ingest.errors import IngestError
+    from clout.ingest.extract import extract_html
+    from clout.ingest.errors import IngestError
 
     for page in sorted((SHARED / "data" / "articles" / "html").glob("*.html")):
         try:

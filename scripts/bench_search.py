@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -54,9 +53,9 @@ def report(name: str, times: list[float]) -> dict:
 
 def stages(kb) -> dict:
     """The stages of one search, each a function of the query text."""
-    from index import embed
-    from index.query import parse
-    from index.search import CANDIDATES, lexical, search
+    from clout.index import embed
+    from clout.index.query import parse
+    from clout.index.search import CANDIDATES, lexical, search
 
     def vector(q):
         kb.vectors.search(kb.embedder.encode_query(q), CANDIDATES)
@@ -90,8 +89,8 @@ def main(argv=None) -> int:
     import faiss
     import numpy as np
 
-    from index.embed import Embedder
-    from index.kb import KnowledgeBase
+    from clout.index.embed import Embedder
+    from clout.index.kb import KnowledgeBase
 
     faiss.omp_set_num_threads(1)  # the query path searches on one thread (see index/onnx_query.py)
     kb = KnowledgeBase(args.data_dir, embedder=Embedder(query_backend=args.backend), readonly=True)

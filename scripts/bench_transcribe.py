@@ -17,11 +17,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 SHARED = Path(os.environ.get("CLOUT_SHARED_DIR", ROOT.parent / "shared"))
 
-from ingest.decode import decode  # noqa: E402
-from ingest.transcribe import device_settings, load_model, resolve_model, transcribe  # noqa: E402
+from clout.ingest.decode import decode  # noqa: E402
+from clout.ingest.transcribe import device_settings, load_model, resolve_model, transcribe  # noqa: E402
 
 
 def plain_default(model, audio) -> int:

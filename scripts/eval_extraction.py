@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 DEFAULT_DATA = Path(os.environ.get("CLOUT_SHARED_DIR", ROOT.parent / "shared")) / "data" / "articles"
 
@@ -74,8 +73,8 @@ def pages(data: Path) -> list[tuple[str, dict, str]]:
 
 
 def clout_text(html: str, url: str) -> str:
-    from ingest.errors import IngestError
-    from ingest.extract import extract_html
+    from clout.ingest.errors import IngestError
+    from clout.ingest.extract import extract_html
 
     try:
         return extract_html(html, url, url=url).text
@@ -96,9 +95,9 @@ def metadata_scores(data: Path = DEFAULT_DATA, verbose: bool = False) -> dict[st
     """Exact matches of title, author and date where the gold file gives them: Clout vs trafilatura."""
     import trafilatura
 
-    from ingest.dates import iso_date
-    from ingest.errors import IngestError
-    from ingest.extract import extract_html
+    from clout.ingest.dates import iso_date
+    from clout.ingest.errors import IngestError
+    from clout.ingest.extract import extract_html
 
     found = {name: {field: [0, 0] for field in METADATA} for name in ("clout", "trafilatura")}
     for url, page, html in pages(data):

@@ -20,9 +20,8 @@ from xml.sax.saxutils import escape
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from ingest.clean import clean_text  # noqa: E402
+from clout.ingest.clean import clean_text  # noqa: E402
 
 ARTICLES = ROOT / "corpus" / "articles"
 OUT = ROOT / "corpus" / "episodes"

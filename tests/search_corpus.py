@@ -20,7 +20,7 @@ WORDS_PER_SECOND = 2.6
 
 
 def episode(path: Path):
-    from ingest.document import EPISODE, Document, Segment
+    from clout.document import EPISODE, Document, Segment
 
     spec = json.loads(path.read_text())
     segments, t = [], 3.0  # a short intro jingle before the first words
@@ -37,7 +37,7 @@ def episode(path: Path):
 
 def build(data_dir: Path) -> Path:
     """Ingest the whole test corpus into data_dir (through the real CLI and KnowledgeBase)."""
-    from index.kb import KnowledgeBase
+    from clout.index.kb import KnowledgeBase
 
     result = clout("ingest", str(CORPUS / "articles"), str(DISTRACTORS), data_dir=data_dir)
     assert result.exit_code == 0, result.output

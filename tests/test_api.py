@@ -14,8 +14,8 @@ from conftest import clout
 
 @pytest.fixture(scope="module")
 def server(corpus_data):
-    from index.kb import KnowledgeBase
-    from web import create_app
+    from clout.index.kb import KnowledgeBase
+    from clout.web import create_app
 
     app = create_app(kb=KnowledgeBase(corpus_data, readonly=True))
     srv = create_server(app, host="127.0.0.1", port=0, threads=4)

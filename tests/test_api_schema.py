@@ -26,9 +26,9 @@ RUNS = [
 
 @pytest.fixture(scope="module")
 def app(corpus_data, tmp_path_factory):
-    from clout.config import Settings
-    from index.kb import KnowledgeBase
-    from web import create_app
+    from clout.settings import Settings
+    from clout.index.kb import KnowledgeBase
+    from clout.web import create_app
 
     data = webkb.build(corpus_data, tmp_path_factory.mktemp("schema"))
     return create_app(Settings(data_dir=data), KnowledgeBase(data, readonly=True), {"TESTING": True})

@@ -35,9 +35,9 @@ def serve(app) -> tuple[str, object]:
 @pytest.fixture(scope="module")
 def sites(corpus_data, tmp_path_factory):
     """Clout, a host page on an allowed origin, and the same page on an origin that is not allowed."""
-    from clout.config import Settings
-    from index.kb import KnowledgeBase
-    from web import create_app
+    from clout.settings import Settings
+    from clout.index.kb import KnowledgeBase
+    from clout.web import create_app
 
     data = webkb.build(corpus_data, tmp_path_factory.mktemp("browser"))
     page = {}

@@ -4,10 +4,10 @@ from __future__ import annotations
 import itertools
 
 from conftest import SEEDS
-from ingest.chunk import MAX_WORDS, chunk_segments, chunk_text
-from ingest.clean import clean_text
-from ingest.dedup import containment, fingerprint, is_near_duplicate
-from ingest.document import Segment
+from clout.index.chunk import MAX_WORDS, chunk_segments, chunk_text
+from clout.ingest.clean import clean_text
+from clout.index.dedup import containment, fingerprint, is_near_duplicate
+from clout.document import Segment
 
 
 def seed_texts():

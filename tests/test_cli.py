@@ -85,7 +85,7 @@ def test_remove_original_promotes_its_duplicate(corpus_copy):
 
 
 def test_page_debris_never_reaches_the_index(corpus_data):
-    from index.kb import KnowledgeBase
+    from clout.index.kb import KnowledgeBase
 
     kb = KnowledgeBase(corpus_data, readonly=True)
     texts = " ".join(r[0] for r in kb.store.db.execute("SELECT text FROM chunks")).lower()

@@ -42,8 +42,8 @@ def get_json(url: str) -> tuple[int, dict]:
 
 @pytest.fixture
 def server(corpus_copy):
-    from index.kb import KnowledgeBase
-    from web import create_app
+    from clout.index.kb import KnowledgeBase
+    from clout.web import create_app
 
     app = create_app(kb=KnowledgeBase(corpus_copy, readonly=True))
     srv = create_server(app, host="127.0.0.1", port=0, threads=6)

@@ -19,7 +19,7 @@ import time
 import pytest
 
 from conftest import ROOT, SEEDS, clout
-from index.kb import DB_FILE, KnowledgeBase
+from clout.index.kb import DB_FILE, KnowledgeBase
 
 pytestmark = pytest.mark.slow
 

@@ -56,7 +56,7 @@ def test_table_prints_the_modes_side_by_side(search_data):
 
 
 def test_metrics():
-    from index.evaluate import contains_answer, ndcg, recall, reciprocal_rank
+    from clout.index.evaluate import contains_answer, ndcg, recall, reciprocal_rank
 
     grades = {1: 2, 2: 1}
     assert ndcg([1, 2, 3], grades) == pytest.approx(1.0)
@@ -68,8 +68,8 @@ def test_metrics():
 
 
 def test_labels_match_paths_and_wildcards_and_credit_originals(search_data):
-    from index.evaluate import resolve
-    from index.kb import KnowledgeBase
+    from clout.index.evaluate import resolve
+    from clout.index.kb import KnowledgeBase
 
     kb = KnowledgeBase(search_data, readonly=True)
     original = kb.store.db.execute("SELECT duplicate_of FROM documents WHERE duplicate_of IS NOT NULL").fetchone()[0]

@@ -7,8 +7,8 @@ import sys
 import pytest
 
 from conftest import DATA, ROOT
-from ingest.errors import IngestError
-from ingest.extract import clean_author, clean_title, extract_html
+from clout.ingest.errors import IngestError
+from clout.ingest.extract import clean_author, clean_title, extract_html
 
 ARTICLES = DATA / "articles"
 sys.path.insert(0, str(ROOT / "scripts"))

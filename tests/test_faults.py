@@ -11,8 +11,8 @@ import subprocess
 import pytest
 
 from conftest import clout
-from index.kb import KnowledgeBase
-from index.search import search
+from clout.index.kb import KnowledgeBase
+from clout.index.search import search
 
 QUERY = "how do I get senior executives to buy in"
 
@@ -54,7 +54,7 @@ def test_disk_full_is_a_clear_error_and_the_old_index_is_still_served(corpus_dat
                     pass
             filler.write_bytes(filler.read_bytes()[: -64 * 1024])
         else:  # simulated: the index save meets ENOSPC, as it would on a full disk
-            from index import vectors
+            from clout.index import vectors
 
             def full(*args, **kwargs):
                 raise OSError(errno.ENOSPC, "No space left on device")
@@ -85,7 +85,7 @@ def test_read_only_data_directory_is_a_clear_error(corpus_copy, tmp_path, monkey
     )
     try:
         if not mounted:  # simulated: every write of the index is refused, as on a read-only mount
-            from index import vectors
+            from clout.index import vectors
 
             def refused(*args, **kwargs):
                 raise OSError(errno.EROFS, "Read-only file system")

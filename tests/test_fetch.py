@@ -7,9 +7,9 @@ import time
 import pytest
 from werkzeug import Response
 
-from clout.config import Settings
-from ingest import fetch
-from ingest.fetch import Fetcher, FetchError, check_address
+from clout.settings import Settings
+from clout.ingest import fetch
+from clout.ingest.fetch import Fetcher, FetchError, check_address
 
 MB = 1024 * 1024
 PAGE = b"<html><body><p>hello</p></body></html>"

@@ -120,7 +120,7 @@ def mangled(tmp_path_factory) -> Path:
 
 def snapshot(data_dir: Path) -> dict:
     """Every stored document with its chunks, as the store holds them."""
-    from index.kb import KnowledgeBase
+    from clout.index.kb import KnowledgeBase
 
     kb = KnowledgeBase(data_dir, readonly=True)
     try:

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest.errors import IngestError
-from ingest.feeds import parse_feed
+from clout.ingest.errors import IngestError
+from clout.ingest.feeds import parse_feed
 
 LAUGHS = "".join(
     f'<!ENTITY lol{i} "{("&lol%d;" % (i - 1)) * 10}">' for i in range(2, 10)
@@ -65,7 +65,7 @@ QUERY_TEXT = st.one_of(
 
 @pytest.fixture(scope="module")
 def kb(corpus_data):
-    from index.kb import KnowledgeBase
+    from clout.index.kb import KnowledgeBase
 
     return KnowledgeBase(corpus_data, readonly=True)
 
@@ -73,7 +73,7 @@ def kb(corpus_data):
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(query=QUERY_TEXT, k=st.integers(min_value=-5, max_value=500))
 def test_any_query_string_searches_without_raising(kb, query, k):
-    from index.search import MAX_K, results_json, search
+    from clout.index.search import MAX_K, results_json, search
 
     hits = search(kb, query, k=k)
     assert len(hits) <= max(1, min(k, MAX_K))
@@ -98,7 +98,7 @@ _clients = {}
 
 def _client(kb):
     if "c" not in _clients:
-        from web import create_app
+        from clout.web import create_app
 
         _clients["c"] = create_app(kb=kb).test_client()
     return _clients["c"]

@@ -8,9 +8,9 @@ import shutil
 import pytest
 
 from conftest import CORPUS, DATA, clout
-from clout.config import Settings
-from ingest.podcast import discover_feed
-from ingest.sources import Context, Item, Options
+from clout.settings import Settings
+from clout.ingest.podcast import discover_feed
+from clout.ingest.sources import Context, Item, Options
 
 AUDIO = DATA / "audio"
 PRIVATE = {"CLOUT_ALLOW_PRIVATE_URLS": "1"}
@@ -31,7 +31,7 @@ def item(title: str, enclosure: str, date: str = "Mon, 03 Jun 2024 09:00:00 +000
 
 
 def documents(data_dir) -> dict:
-    from index.kb import KnowledgeBase
+    from clout.index.kb import KnowledgeBase
 
     kb = KnowledgeBase(data_dir, readonly=True)
     return {row["source"]: dict(row) for row in kb.store.documents()}
@@ -74,8 +74,8 @@ def test_a_remote_feed_resolves_enclosures_and_uses_the_publisher_transcript(htt
     url = httpserver.url_for("/feed.xml")
     settings = Settings(data_dir=tmp_path / "data", allow_private_urls=True)
     ctx = Context(settings, Options())
-    from ingest.fetch import Fetcher
-    from ingest.podcast import load
+    from clout.ingest.fetch import Fetcher
+    from clout.ingest.podcast import load
 
     items = list(discover_feed(Fetcher(settings).get(url).body, url, ctx))
     assert [i.source for i in items] == [httpserver.url_for("/audio/captioned.mp3")]
@@ -147,12 +147,12 @@ def test_the_same_audio_is_transcribed_once(tmp_path, data_dir, monkeypatch):
     shutil.copy(AUDIO / "wcpp_jfk.mp3", second)
     assert clout("ingest", str(first), data_dir=data_dir).exit_code == 0
 
-    import ingest.transcribe
+    from clout.ingest import transcribe as whisper
 
     def refuse(*args, **kwargs):
         raise AssertionError("transcribed twice")
 
-    monkeypatch.setattr(ingest.transcribe, "transcribe", refuse)
+    monkeypatch.setattr(whisper, "transcribe", refuse)
     result = clout("ingest", str(second), data_dir=data_dir)
     assert result.exit_code == 0, result.output  # cached by content hash ...
     assert "unchanged" in clout("ingest", str(first), data_dir=data_dir).output  # ... and by source

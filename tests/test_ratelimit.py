@@ -10,9 +10,9 @@ import urllib.request
 import pytest
 from waitress.server import create_server
 
-from clout.commands.serve import SLOW_CLIENT_LIMITS
-from clout.config import Settings
-from web.ratelimit import TokenBuckets
+from clout.cli.serve import SLOW_CLIENT_LIMITS
+from clout.settings import Settings
+from clout.web.ratelimit import TokenBuckets
 
 
 def test_token_bucket_refills_at_its_rate():
@@ -27,13 +27,13 @@ def test_token_bucket_refills_at_its_rate():
 
 @pytest.fixture(scope="module")
 def kb(corpus_data):
-    from index.kb import KnowledgeBase
+    from clout.index.kb import KnowledgeBase
 
     return KnowledgeBase(corpus_data, readonly=True)
 
 
 def test_a_remote_client_over_its_limit_gets_429_with_retry_after(kb, corpus_data):
-    from web import create_app
+    from clout.web import create_app
 
     app = create_app(Settings(data_dir=corpus_data, rate_limit_per_minute=12), kb=kb)
     remote = app.test_client()
@@ -51,7 +51,7 @@ def test_a_remote_client_over_its_limit_gets_429_with_retry_after(kb, corpus_dat
 
 
 def test_slow_clients_do_not_starve_others(kb):
-    from web import create_app
+    from clout.web import create_app
 
     app = create_app(kb=kb)
     limits = {**SLOW_CLIENT_LIMITS, "channel_timeout": 2, "cleanup_interval": 1}

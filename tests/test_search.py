@@ -17,7 +17,7 @@ HOSTILE = [
 
 @pytest.fixture(scope="module")
 def kb(search_data):
-    from index.kb import KnowledgeBase
+    from clout.index.kb import KnowledgeBase
 
     return KnowledgeBase(search_data, readonly=True)
 
@@ -25,7 +25,7 @@ def kb(search_data):
 @pytest.mark.parametrize("mode", ["hybrid", "lexical", "semantic"])
 @pytest.mark.parametrize("query", HOSTILE)
 def test_hostile_queries_never_fail(kb, query, mode):
-    from index.search import facets, search
+    from clout.index.search import facets, search
 
     hits = search(kb, query, k=5, mode=mode)
     assert isinstance(hits, list) and len({h.doc_id for h in hits}) == len(hits)
@@ -33,7 +33,7 @@ def test_hostile_queries_never_fail(kb, query, mode):
 
 
 def test_quoted_phrase_is_exact(kb):
-    from index.search import search
+    from clout.index.search import search
 
     hits = search(kb, '"emotional signature"', k=10)
     assert hits and all("emotional signature" in h.text.lower() for h in hits)
@@ -43,14 +43,14 @@ def test_quoted_phrase_is_exact(kb):
 
 
 def test_paraphrase_finds_the_answer(kb):
-    from index.search import search
+    from clout.index.search import search
 
     top = search(kb, "how do I persuade a finance director who only listens to figures", k=3)
     assert "03-senior-management-buy-in" in " ".join(h.source for h in top)
 
 
 def test_filters(kb):
-    from index.search import Filters, SearchError, search
+    from clout.index.search import Filters, SearchError, search
 
     query = "customer experience at work"
     episodes = search(kb, query, k=20, filters=Filters(kind="episode"))
@@ -69,7 +69,7 @@ def test_filters(kb):
 
 
 def test_one_passage_per_document_and_more_from_it(kb):
-    from index.search import more_from_document, search
+    from clout.index.search import more_from_document, search
 
     hits = search(kb, "customer experience", k=20)
     assert len({h.doc_id for h in hits}) == len(hits) > 5
@@ -80,7 +80,7 @@ def test_one_passage_per_document_and_more_from_it(kb):
 
 
 def test_pages_do_not_overlap(kb):
-    from index.search import search
+    from clout.index.search import search
 
     whole = [h.doc_id for h in search(kb, "colleagues and stakeholders", k=6)]
     first = [h.doc_id for h in search(kb, "colleagues and stakeholders", k=3)]
@@ -89,7 +89,7 @@ def test_pages_do_not_overlap(kb):
 
 
 def test_recorded_duplicate_never_appears(kb):
-    from index.search import search
+    from clout.index.search import search
 
     duplicate = kb.store.db.execute("SELECT source FROM documents WHERE duplicate_of IS NOT NULL").fetchone()[0]
     assert duplicate.endswith("02-help-when-you-have-no-clout.txt")
@@ -100,7 +100,7 @@ def test_recorded_duplicate_never_appears(kb):
 
 
 def test_facets_count_other_filters_only(kb):
-    from index.search import Filters, facets
+    from clout.index.search import Filters, facets
 
     both = facets(kb, "stakeholder groups", mode="lexical")
     assert set(both["kind"]) == {"article", "episode"} and both["site"]
@@ -110,7 +110,7 @@ def test_facets_count_other_filters_only(kb):
 
 
 def test_episode_hits_carry_start_and_show(kb):
-    from index.search import Filters, search
+    from clout.index.search import Filters, search
 
     hit = search(kb, "draw a circle for every team you deal with", k=1, filters=Filters(kind="episode"))[0]
     assert hit.kind == "episode" and hit.site == "Leaderonomics Radio"
@@ -118,7 +118,7 @@ def test_episode_hits_carry_start_and_show(kb):
 
 
 def test_highlight_is_escaped_markup():
-    from index.highlight import highlight, snippet
+    from clout.index.highlight import highlight, snippet
 
     marked = highlight('<script>alert("x")</script> Executives & <b>buy-in</b> &amp;', ["executive", "buy", "amp", "script"])
     assert "<script>" not in marked and "<b>" not in marked
@@ -129,9 +129,9 @@ def test_highlight_is_escaped_markup():
 
 
 def test_hostile_document_is_escaped_in_results(data_dir):
-    from index.kb import KnowledgeBase
-    from index.search import search
-    from ingest.document import Document
+    from clout.index.kb import KnowledgeBase
+    from clout.index.search import search
+    from clout.document import Document
 
     kb = KnowledgeBase(data_dir)
     with kb.writing():
@@ -157,7 +157,7 @@ def test_cli_search_modes_filters_and_json(search_data):
 
 
 def test_query_vectors_from_onnx_match_torch(tmp_path):
-    from index.embed import Embedder
+    from clout.index.embed import Embedder
 
     embedder = Embedder(cache_dir=str(tmp_path))
     assert embedder.query_encoder() is not None, embedder.query_notice

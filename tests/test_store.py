@@ -11,11 +11,11 @@ import time
 import pytest
 
 from conftest import ROOT, clout
-from index.kb import KnowledgeBase
-from index.store import StoreError
+from clout.index.kb import KnowledgeBase
+from clout.index.store import StoreError
 import struct
 
-from index.vectors import INDEX_FILE, TRAILER_MAGIC, VectorIndex
+from clout.index.vectors import INDEX_FILE, TRAILER_MAGIC, VectorIndex
 
 
 def stats(data_dir):
@@ -79,8 +79,8 @@ def test_crash_between_commit_and_index_save_is_repaired(corpus_copy, tmp_path, 
     note.write_text("Escalation ladders\n\n" + "Escalation ladders tell a frontline agent exactly whom to call next. " * 10)
     script = textwrap.dedent(f"""
         import os
-        from index.kb import KnowledgeBase
-        from ingest.files import read_file
+        from clout.index.kb import KnowledgeBase
+        from clout.ingest.files import read_file
         from pathlib import Path
         kb = KnowledgeBase({str(corpus_copy)!r})
         kb.add(read_file(Path({str(note)!r}), 10**7))
@@ -98,7 +98,7 @@ def test_killed_mid_save_leaves_old_or_new_index(corpus_copy, python):
     script = textwrap.dedent(f"""
         import sys
         import numpy as np
-        from index.kb import KnowledgeBase
+        from clout.index.kb import KnowledgeBase
         kb = KnowledgeBase({str(corpus_copy)!r})
         rng = np.random.default_rng(0)
         vecs = rng.standard_normal((20000, 384)).astype("float32")

@@ -111,7 +111,7 @@ def test_remove_keeps_or_drops_documents(blog, data_dir):
 
 
 def test_one_sync_at_a_time(blog, data_dir):
-    from clout.sync import sync_lock
+    from clout.pipeline.sync import sync_lock
 
     clout("sources", "add", str(blog), data_dir=data_dir)
     with sync_lock(data_dir):

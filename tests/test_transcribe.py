@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 
 from conftest import DATA
-from ingest.captions import format_captions, parse_captions
-from ingest.decode import DecodeError, decode
-from ingest.document import Segment
-from ingest.errors import IngestError
-from ingest.transcribe import sentences_from_words, transcribe
-from index.moments import best_start
+from clout.ingest.captions import format_captions, parse_captions
+from clout.ingest.decode import DecodeError, decode
+from clout.document import Segment
+from clout.ingest.errors import IngestError
+from clout.ingest.transcribe import sentences_from_words, transcribe
+from clout.index.moments import best_start
 
 AUDIO = DATA / "audio"
 REFERENCE = json.loads((AUDIO / "transcripts.json").read_text())

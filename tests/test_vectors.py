@@ -6,9 +6,9 @@ import json
 import numpy as np
 import pytest
 
-import index.vectors as vectors
-from index.kb import KnowledgeBase
-from index.vectors import EXACT_LIMIT, SIDECAR_FILE, VectorIndex
+import clout.index.vectors as vectors
+from clout.index.kb import KnowledgeBase
+from clout.index.vectors import EXACT_LIMIT, SIDECAR_FILE, VectorIndex
 
 DIM = 384
 

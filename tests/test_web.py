@@ -9,9 +9,9 @@ from urllib.parse import quote
 import pytest
 
 import webkb
-from index.query import parse
-from index.search import highlight
-from web.present import paragraphs, safe_highlight, text_fragment
+from clout.index.query import parse
+from clout.index.search import highlight
+from clout.web.present import paragraphs, safe_highlight, text_fragment
 
 ROOT = Path(__file__).resolve().parents[1]
 OTHER = "http://127.0.0.1:9"  # an origin this app is told to allow
@@ -24,9 +24,9 @@ def web_data(corpus_data, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def app(web_data):
-    from clout.config import Settings
-    from index.kb import KnowledgeBase
-    from web import create_app
+    from clout.settings import Settings
+    from clout.index.kb import KnowledgeBase
+    from clout.web import create_app
 
     settings = Settings(data_dir=web_data, allowed_origins=(OTHER,))
     return create_app(settings, KnowledgeBase(web_data, readonly=True), {"TESTING": True, "CLOUT_PAGE_SIZE": 3})
@@ -88,12 +88,12 @@ def test_every_api_error_has_the_one_shape(client, method, url, status):
 
 
 def test_an_unexpected_failure_is_a_500_in_the_same_shape(client, monkeypatch):
-    import web.api
+    import clout.web.api
 
     def broken(*args, **kwargs):  # a fault injected on purpose: the real search does not fail on demand
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(web.api, "search", broken)
+    monkeypatch.setattr(clout.web.api, "search", broken)
     response = client.get("/api/search?q=buy-in")
     assert response.status_code == 500
     assert response.json["ok"] is False and "disk on fire" not in response.json["error"]

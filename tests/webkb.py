@@ -53,8 +53,8 @@ def long_episode_audio(target: Path) -> Path:
 
 def build(corpus_data: Path, target: Path) -> Path:
     """A copy of the seed corpus's data directory plus the episode and the hostile article."""
-    from index.kb import KnowledgeBase
-    from ingest.document import Document, Segment
+    from clout.index.kb import KnowledgeBase
+    from clout.document import Document, Segment
 
     data = target / "data"
     shutil.copytree(corpus_data, data, ignore=shutil.ignore_patterns("write.lock"))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask, url_for
 
-from clout.config import Settings
+from clout.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
 
@@ -32,7 +32,7 @@ def create_app(settings: Settings | None = None, kb=None, test_config: dict | No
     if test_config:
         app.config.update(test_config)
     if kb is None:
-        from index.kb import KnowledgeBase
+        from clout.index.kb import KnowledgeBase
 
         kb = KnowledgeBase(settings.data_dir, readonly=True)
     app.extensions["clout_kb"] = kb

@@ -6,7 +6,7 @@ import json
 from flask import Blueprint, current_app, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from index.search import results_json, search
+from clout.index.search import results_json, search
 
 from .openapi import openapi_document
 from .params import BadParameter, parse_search

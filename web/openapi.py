@@ -1,7 +1,7 @@
 """The OpenAPI 3 description of /api; a test validates it and checks it names exactly the API's routes."""
 from __future__ import annotations
 
-from index.search import MAX_K, MODES
+from clout.index.search import MAX_K, MODES
 
 from .params import KINDS, MAX_OFFSET, MAX_QUERY_CHARS
 

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 
-from index.search import facets, search
+from clout.index.search import facets, search
 
 from .params import BadParameter, SearchParams, parse_search
 from .present import article_paragraphs, clock, paragraphs, safe_highlight, text_fragment

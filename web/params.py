@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 import re
 
-from index.search import MAX_K, MODES, Filters
+from clout.index.search import MAX_K, MODES, Filters
 
 MAX_QUERY_CHARS = 1000
 MAX_OFFSET = 1000

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
-from ..cli import cli, emit_json, pass_state
+from . import cli, emit_json, pass_state
 
 
 def _registry(state):
-    from index.sources import Sources
+    from clout.index.sources import Sources
 
     return Sources(state.kb().store)
 
@@ -33,7 +33,7 @@ def sources():
 @pass_state
 def sources_add(state, url, kind, name, limit):
     """Follow URL (a feed, sitemap, site or podcast; a local path works too)."""
-    from index.sources import SourceError
+    from clout.index.sources import SourceError
 
     try:
         source = _registry(state).add(url, kind=kind, name=name, limit=limit)
@@ -86,7 +86,7 @@ def sources_remove(state, name, keep_documents):
 @pass_state
 def sources_export(state, file):
     """Write the sources to FILE (TOML) for version control."""
-    from index.sources import to_toml
+    from clout.index.sources import to_toml
 
     rows = _registry(state).all()
     file.write_text(to_toml(rows), encoding="utf-8")
@@ -98,7 +98,7 @@ def sources_export(state, file):
 @pass_state
 def sources_import(state, file):
     """Follow every source in FILE (TOML); ones already followed are left as they are."""
-    from index.sources import SourceError, from_toml
+    from clout.index.sources import SourceError, from_toml
 
     registry = _registry(state)
     try:
@@ -127,13 +127,13 @@ def sources_import(state, file):
 @pass_state
 def sync(state, names, prune, quiet):
     """Fetch what is new or changed from each followed source (or the NAMES given)."""
-    from ingest.batch import FAILED
-    from ingest.errors import StopBatch
-    from ingest.sources import Context, Options
-    from index.kb import BusyError
-    from index.store import StoreError
+    from clout.ingest.batch import FAILED
+    from clout.ingest.errors import StopBatch
+    from clout.ingest.sources import Context, Options
+    from clout.index.kb import BusyError
+    from clout.index.store import StoreError
 
-    from ..sync import SyncBusy, sync as run_sync, totals
+    from clout.pipeline.sync import SyncBusy, sync as run_sync, totals
 
     kb = state.kb()
     ctx = Context(state.settings, Options(whisper_model=state.settings.whisper_model), known=kb.known, transcripts=kb.store)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from ..cli import cli, emit_json, pass_state
+from . import cli, emit_json, pass_state
 
 
 def _weights(ctx, param, value):
@@ -27,7 +27,7 @@ def eval_command(state, file, weights, as_json, show_misses):
 
     Prints nDCG@10, MRR@10, recall@5 and how often the top passage contains the answer phrase.
     """
-    from index.evaluate import EvalError, evaluate, load_queries, table
+    from clout.index.evaluate import EvalError, evaluate, load_queries, table
 
     try:
         queries = load_queries(file)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from ..cli import cli, pass_state
+from . import cli, pass_state
 
 
 @cli.command()
@@ -13,8 +13,8 @@ from ..cli import cli, pass_state
 @pass_state
 def transcript(state, episode, fmt, output):
     """Print the transcript of EPISODE (the path or URL it was ingested from, or its document id)."""
-    from ingest.captions import format_captions
-    from ingest.document import Segment
+    from clout.ingest.captions import format_captions
+    from clout.document import Segment
 
     store = state.kb(readonly=True).store
     row = store.document_by_source(episode)

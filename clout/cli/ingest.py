@@ -6,9 +6,9 @@ from collections import Counter
 
 import click
 
-from ..cli import cli, is_tty, pass_state
-from ..progress import progress_for
-from ..sink import into
+from . import cli, is_tty, pass_state
+from .progress import progress_for
+from clout.pipeline.sink import into
 
 
 @cli.command()
@@ -26,12 +26,12 @@ def ingest(state, sources, limit, since, same_site, max_depth, dry_run, whisper_
 
     Prints one line per item: added, updated, unchanged, duplicate-of, or failed with the reason.
     """
-    from ingest.batch import FAILED, run
-    from ingest.dates import iso_date
-    from ingest.errors import StopBatch
-    from ingest.sources import Context, Options
-    from index.kb import BusyError
-    from index.store import StoreError
+    from clout.ingest.batch import FAILED, run
+    from clout.ingest.dates import iso_date
+    from clout.ingest.errors import StopBatch
+    from clout.ingest.sources import Context, Options
+    from clout.index.kb import BusyError
+    from clout.index.store import StoreError
 
     if since and not iso_date(since):
         raise click.BadParameter(f"{since!r} is not a date", param_hint="--since")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from .config import Settings
+from clout.settings import Settings
 
 
 class State:
@@ -23,8 +23,8 @@ class State:
 
     def kb(self, readonly: bool = False):
         if self._kb is None:
-            from index.kb import KnowledgeBase
-            from index.store import StoreError
+            from clout.index.kb import KnowledgeBase
+            from clout.index.store import StoreError
 
             try:
                 self._kb = KnowledgeBase(self.settings.data_dir, readonly=readonly)
@@ -68,7 +68,7 @@ def cli(ctx: click.Context, data_dir: Path, verbose: bool) -> None:
 
 def _register() -> None:
     # Each command family lives in its own module; importing it adds its commands to the group.
-    from . import commands  # noqa: F401
+    from . import backup, core, eval, extract, ingest, serve, sources, transcript  # noqa: F401
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
-from index.sources import Source, Sources
+from clout.index.sources import Source, Sources
 
 SYNC_LOCK = "sync.lock"
 
@@ -71,7 +71,7 @@ def source_options(source: Source, base):
 
 def sync_source(kb, sources: Sources, source: Source, ctx, prune: bool, on_outcome: Callable) -> SourceReport:
     """Ingest what one source lists now; returns what happened. Never raises for bad input."""
-    from ingest.batch import ADDED, FAILED, UPDATED, run
+    from clout.ingest.batch import ADDED, FAILED, UPDATED, run
 
     from .sink import into
 

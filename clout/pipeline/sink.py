@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ingest.batch import ADDED, UPDATED, Outcome
-from ingest.errors import StopBatch
+from clout.ingest.batch import ADDED, UPDATED, Outcome
+from clout.ingest.errors import StopBatch
 
 
 def into(kb, on_stored: Callable = lambda doc, added: None) -> Callable:
     """A sink that adds each document to `kb` and describes what happened in one Outcome."""
-    from index.store import StoreError
+    from clout.index.store import StoreError
 
     def sink(doc) -> Outcome:
         try:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from ..cli import cli, pass_state
+from . import cli, pass_state
 
 
 # Waitress reads requests asynchronously and hands a thread only a complete one, so a slow client
@@ -27,7 +27,7 @@ def serve(state, host, port, threads):
     """Serve the knowledge base over HTTP."""
     from waitress import serve as waitress_serve
 
-    from web import create_app
+    from clout.web import create_app
 
     _one_core_per_request()
     app = create_app(settings=state.settings, kb=state.kb(readonly=True))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from ..cli import cli, emit_json, pass_state
+from . import cli, emit_json, pass_state
 
 FIELDS = ("source", "title", "author", "date", "site", "url", "language")
 
@@ -15,8 +15,8 @@ FIELDS = ("source", "title", "author", "date", "site", "url", "language")
 def extract(state, sources, as_json):
     """Print the title, author, date, site, URL, language and main text Clout finds in each
     file or URL (sitemaps and feeds give one record per page), without storing anything."""
-    from ingest.errors import IngestError, Unchanged
-    from ingest.sources import Context, Item, discover, load
+    from clout.ingest.errors import IngestError, Unchanged
+    from clout.ingest.sources import Context, Item, discover, load
 
     ctx = Context(state.settings)  # knows nothing stored, so every page is fetched in full
     failed = 0

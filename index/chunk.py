@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .document import Chunk, Document, EPISODE, Segment
+from clout.document import Chunk, Document, EPISODE, Segment
 
 TARGET_WORDS = 150
 MAX_WORDS = 220

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from ..cli import cli, pass_state
+from . import cli, pass_state
 
 
 @cli.command()
@@ -13,8 +13,8 @@ from ..cli import cli, pass_state
 @pass_state
 def backup(state, dest):
     """Copy the knowledge base to DEST (safe while ingest or serve run)."""
-    from index.backup import backup as run_backup
-    from index.store import StoreError
+    from clout.index.backup import backup as run_backup
+    from clout.index.store import StoreError
 
     try:
         figures = run_backup(state.settings.data_dir, dest)
@@ -28,8 +28,8 @@ def backup(state, dest):
 @pass_state
 def restore(state, src):
     """Replace the knowledge base with the backup in SRC."""
-    from index.backup import restore as run_restore
-    from index.store import StoreError
+    from clout.index.backup import restore as run_restore
+    from clout.index.store import StoreError
 
     try:
         figures = run_restore(src, state.settings.data_dir)

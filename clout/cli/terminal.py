@@ -45,7 +45,7 @@ def _print_rich(hits, terms, offset: int) -> None:
     from rich.console import Console
     from rich.text import Text
 
-    from index.highlight import marked
+    from clout.index.highlight import marked
 
     console = Console(highlight=False)
     for rank, hit in enumerate(hits, offset + 1):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from ..cli import cli, emit_json, pass_state
+from . import cli, emit_json, pass_state
 
 
 @cli.command()
@@ -21,10 +21,10 @@ from ..cli import cli, emit_json, pass_state
 @pass_state
 def search(state, query, k, as_json, mode, kind, site, author, date_from, date_to, offset):
     """Find the passages that answer QUERY."""
-    from index.query import parse
-    from index.search import Filters, SearchError, results_json, search as run_search
+    from clout.index.query import parse
+    from clout.index.search import Filters, SearchError, results_json, search as run_search
 
-    from ..terminal import print_hits
+    from .terminal import print_hits
 
     try:
         filters = Filters(kind=kind or "", site=site or "", author=author or "", date_from=date_from or "",
@@ -63,8 +63,8 @@ def stats(state, as_json):
 @pass_state
 def remove(state, sources):
     """Remove documents by the path or URL they were ingested from."""
-    from index.kb import BusyError
-    from index.store import StoreError
+    from clout.index.kb import BusyError
+    from clout.index.store import StoreError
 
     kb = state.kb()
     missing = 0
