@@ -12,6 +12,8 @@ import tomllib
 import urllib.parse
 from dataclasses import dataclass
 
+from clout.errors import CloutError
+
 from .store import Store
 
 KINDS = ("auto", "feed", "sitemap", "site", "podcast")
@@ -37,7 +39,7 @@ CREATE TABLE IF NOT EXISTS source_items (
 """
 
 
-class SourceError(Exception):
+class SourceError(CloutError):
     """A source cannot be added, found or read from a file; the message says which and why."""
 
 

@@ -15,6 +15,8 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
+from clout.errors import CloutError
+
 from .faults import fault_point
 
 SCHEMA_VERSION = 1
@@ -84,7 +86,7 @@ DOCUMENT_FIELDS = (
 )
 
 
-class StoreError(Exception):
+class StoreError(CloutError):
     """The store cannot be used as it is (wrong model, unreadable file, newer schema)."""
 
 
