@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields as dataclass_fields
 from typing import Iterable, Iterator
 
 import numpy as np
@@ -49,7 +49,7 @@ class ChunkRow:
     end: float | None
 
 
-_DOCUMENT_ATTRS = tuple(f.name for f in fields(Document) if f.name not in ("segments", "extra"))
+_DOCUMENT_ATTRS = tuple(f.name for f in dataclass_fields(Document) if f.name not in ("segments", "extra"))
 
 
 class DocumentTables:
