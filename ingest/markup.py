@@ -9,6 +9,7 @@ left out, blocks on lines of their own and table cells joined by " | ".
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from lxml import etree, html as lxml_html
 
@@ -29,6 +30,7 @@ _LINE, _PARAGRAPH = "\x00", "\x01"  # break markers, resolved once the text is g
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+@lru_cache(maxsize=1)
 def _renderer():
     from markdown_it import MarkdownIt
 
