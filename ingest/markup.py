@@ -37,7 +37,7 @@ def _renderer():
     return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 
 
-def markdown_title(tokens) -> str:
+def _first_title(tokens) -> str:
     """The text of the first level-1 heading (`# Title` or a setext `Title` over `===`), or ""."""
     for i, token in enumerate(tokens[:-1]):
         if token.type == "heading_open" and token.tag == "h1":
@@ -51,7 +51,7 @@ def markdown_to_text(markdown: str) -> tuple[str, str]:
     """(plain text, title from the first level-1 heading) of a Markdown document without front matter."""
     md = _renderer()
     tokens = md.parse(markdown)
-    return html_to_text(md.renderer.render(tokens, md.options, {})), markdown_title(tokens)
+    return html_to_text(md.renderer.render(tokens, md.options, {})), _first_title(tokens)
 
 
 def html_to_text(fragment: str) -> str:
@@ -78,13 +78,12 @@ def _gather(element, pieces: list[str], in_pre: bool) -> None:
         pieces.append(_words(element.tail, in_pre))  # what follows the element is still text
         return
     outside, in_pre = in_pre, in_pre or tag == "pre"
-    before = _PARAGRAPH if tag in _PARAGRAPHS else _LINE if tag in _LINES else ""
-    if tag in _CELLS and element.getprevious() is not None:
-        before = " | "
-    pieces.append(before + _words(element.text, in_pre))
+    end = _PARAGRAPH if tag in _PARAGRAPHS else _LINE if tag in _LINES else ""
+    start = " | " if tag in _CELLS and element.getprevious() is not None else end
+    pieces.append(start + _words(element.text, in_pre))
     for child in element:
         _gather(child, pieces, in_pre)
-    pieces.append((before if before != " | " else "") + _words(element.tail, outside))
+    pieces.append(end + _words(element.tail, outside))
 
 
 def _words(text: str | None, in_pre: bool) -> str:
