@@ -1,0 +1,44 @@
+"""The shape of the code: stages installed under `clout`, and dependencies that point one way."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+# What importing each stage may pull in: ingest and index know nothing of the CLI or the web.
+STAGES = {
+    "clout.ingest.sources": ("click", "flask", "werkzeug", "clout.index", "clout.web", "clout.cli"),
+    "clout.ingest.batch": ("click", "flask", "werkzeug", "clout.index", "clout.web", "clout.cli"),
+    "clout.ingest.podcast": ("click", "flask", "werkzeug", "clout.index", "clout.web", "clout.cli"),
+    "clout.ingest.web": ("click", "flask", "werkzeug", "clout.index", "clout.web", "clout.cli"),
+    "clout.index.kb": ("click", "flask", "werkzeug", "clout.ingest", "clout.web", "clout.cli"),
+    "clout.index.search": ("click", "flask", "werkzeug", "clout.ingest", "clout.web", "clout.cli"),
+    "clout.pipeline.sync": ("click", "flask", "werkzeug", "clout.web", "clout.cli"),
+    "clout.web": ("clout.cli", "clout.ingest"),  # Flask itself imports click
+}
+
+
+def _modules_after_import(name: str) -> list[str]:
+    # A fresh interpreter: this test process has imported everything already.
+    code = f"import json, sys, {name}; print(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd="/")
+    return json.loads(out.stdout)
+
+
+@pytest.mark.parametrize("stage", sorted(STAGES))
+def test_a_stage_imports_nothing_above_or_beside_it(stage):
+    loaded = _modules_after_import(stage)
+    forbidden = [m for m in loaded if any(m == f or m.startswith(f + ".") for f in STAGES[stage])]
+    assert forbidden == [], f"importing {stage} pulled in {forbidden}"
+
+
+def test_the_stages_install_under_clout_only():
+    """No top-level `index`, `ingest` or `web` module: those names belong to other packages."""
+    loaded = _modules_after_import("clout.web")
+    assert not [m for m in loaded if m.split(".")[0] in ("index", "ingest", "web")]
+    from importlib.util import find_spec
+
+    spec = find_spec("clout.index")
+    assert spec is not None and spec.origin.replace("\\", "/").endswith("index/__init__.py")
