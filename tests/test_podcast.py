@@ -100,6 +100,7 @@ def test_feeds_that_real_parsers_choke_on_still_give_episodes(tmp_path):
     assert any(i.hint["transcripts"] for i in pc20)
 
 
+@pytest.mark.slow
 def test_bad_audio_gets_one_line_each_and_stored_documents_survive(tmp_path, data_dir):
     folder = tmp_path / "audio"
     folder.mkdir()

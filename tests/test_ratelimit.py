@@ -41,6 +41,7 @@ def test_a_remote_client_over_its_limit_gets_429_with_retry_after(corpus_data):
     assert [strict.test_client().get("/api/search?q=x").status_code for _ in range(3)] == [200, 200, 429]
 
 
+@pytest.mark.slow
 def test_slow_clients_do_not_starve_others(app):
     limits = {**SLOW_CLIENT_LIMITS, "channel_timeout": 2, "cleanup_interval": 1}
     srv = create_server(app, host="127.0.0.1", port=0, threads=2, **limits)

@@ -156,6 +156,7 @@ def test_cli_search_modes_filters_and_json(search_data):
     assert bad.exit_code != 0 and "date_to must be a date" in bad.output
 
 
+@pytest.mark.slow
 def test_query_vectors_from_onnx_match_torch(tmp_path):
     from clout.index.embed import Embedder
 
