@@ -47,7 +47,7 @@ def sites(web_data):
     app = make_app(web_data, {"CLOUT_PAGE_SIZE": 4}, allowed_origins=(allowed,))
     clout, clout_server = serve(app)
     page["html"] = HOST_PAGE.format(clout=clout)
-    episode = app.extensions["clout_kb"].store.document_by_source("test:episode/ask-not")["id"]
+    episode = app.extensions["clout_kb"].store.document_by_source("test:episode/ask-not").id
     yield {"clout": clout, "allowed": allowed, "other": other, "episode": episode}
     for server in (allowed_server, other_server, clout_server):
         server.close()
