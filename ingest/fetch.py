@@ -14,13 +14,13 @@ import socket
 import threading
 import time
 import urllib.parse
-import urllib.robotparser
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import urllib3
+from protego import Protego
 
 from clout.settings import Settings
 
@@ -101,14 +101,23 @@ def check_address(url: str, allow_private: bool) -> None:
     _resolve(url, allow_private)
 
 
+def _wrapped(head: bytes) -> bool:
+    """Whether a deflate body starts with a zlib (RFC 1950) or gzip header rather than raw deflate."""
+    if head[:2] == b"\x1f\x8b":
+        return True
+    return len(head) >= 2 and head[0] & 0x0F == 8 and (head[0] << 8 | head[1]) % 31 == 0
+
+
 class _Body:
     """Reads a response body in bounded steps, decompressing gzip/deflate ourselves with a cap."""
 
     def __init__(self, raw: urllib3.BaseHTTPResponse, encoding: str, limit: int, url: str):
         self.raw, self.limit, self.url, self.done = raw, limit, url, 0
         encoding = encoding.strip().lower()
-        # wbits 47 accepts both gzip and zlib headers; raw deflate (-15) is what some servers send.
-        self.decoder = zlib.decompressobj(47) if encoding in ("gzip", "x-gzip", "deflate") else None
+        # wbits 47 accepts both gzip and zlib headers. "deflate" means zlib-wrapped (RFC 9110), but
+        # some servers send raw deflate: its first two bytes decide which, once they have arrived.
+        self.decoder = zlib.decompressobj(47) if encoding in ("gzip", "x-gzip") else None
+        self.head = b"" if encoding == "deflate" else None
 
     def chunks(self, size: int = 1 << 16):
         while True:
@@ -116,10 +125,19 @@ class _Body:
             if not data:
                 break
             yield from self._decoded(data)
+        if self.head:  # a deflate body shorter than a header
+            yield from self._decoded(b"", end=True)
         if self.decoder is not None:
             yield from self._count(self.decoder.flush())
 
-    def _decoded(self, data: bytes):
+    def _decoded(self, data: bytes, end: bool = False):
+        if self.head is not None:
+            data, self.head = self.head + data, b""
+            if len(data) < 2 and not end:
+                self.head = data
+                return
+            self.head = None
+            self.decoder = zlib.decompressobj(47 if _wrapped(data) else -zlib.MAX_WBITS)
         if self.decoder is None:
             yield from self._count(data)
             return
@@ -155,7 +173,7 @@ class Fetcher:
         self._pools: dict[tuple, urllib3.HTTPConnectionPool] = {}
         self._next_slot: dict[str, float] = {}
         self._delays: dict[str, float] = {}  # per host, from robots.txt Crawl-delay
-        self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
+        self._robots: dict[str, Protego | None] = {}
         self._robots_locks: dict[str, threading.Lock] = {}
         self.stopping = threading.Event()  # set on Ctrl-C: waits and retries end early
 
@@ -247,10 +265,10 @@ class Fetcher:
             rules = self.robots(url)
         except FetchError as e:
             raise FetchError(url, f"cannot read the site's robots.txt ({e.reason})") from None
-        if rules is not None and not rules.can_fetch(self.settings.user_agent, url):
+        if rules is not None and not rules.can_fetch(url, self.settings.user_agent):
             raise FetchError(url, "the site's robots.txt disallows fetching it (set CLOUT_IGNORE_ROBOTS=1 to override)")
 
-    def robots(self, url: str) -> urllib.robotparser.RobotFileParser | None:
+    def robots(self, url: str) -> Protego | None:
         """The parsed robots.txt of `url`'s site, fetched once per batch; None when the site has none."""
         parts = urllib.parse.urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
@@ -263,9 +281,9 @@ class Fetcher:
 
     # -- internals ----------------------------------------------------------------------------------
 
-    def _fetch_robots(self, origin: str) -> urllib.robotparser.RobotFileParser | None:
+    def _fetch_robots(self, origin: str) -> Protego | None:
+        """RFC 9309 rules (protego: the longest matching path wins, `*` and `$` wildcards)."""
         url = origin + "/robots.txt"
-        rules = urllib.robotparser.RobotFileParser(url)
         try:
             response = self.get(url, max_bytes=MAX_ROBOTS_BYTES, check_robots=False)
         except FetchError as e:
@@ -273,10 +291,9 @@ class Fetcher:
                 return None  # no usable robots.txt (RFC 9309: 4xx means no restrictions)
             if e.status >= 500:
                 # RFC 9309: a server error on robots.txt means "assume complete disallow".
-                rules.parse(["User-agent: *", "Disallow: /"])
-                return rules
+                return Protego.parse("User-agent: *\nDisallow: /\n")
             raise
-        rules.parse(response.body.decode("utf-8", errors="replace").splitlines())
+        rules = Protego.parse(response.body.decode("utf-8", errors="replace"))
         delay = rules.crawl_delay(self.settings.user_agent)
         if delay:
             with self._lock:

@@ -9,6 +9,7 @@ from .dates import iso_date
 from clout.document import Document
 from .errors import IngestError
 from .extract import extract_html
+from .markup import markdown_to_text
 
 TEXT_SUFFIXES = {".txt", ".text"}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
@@ -65,6 +66,7 @@ def _title_from_first_line(text: str) -> str:
 
 def _markdown_to_text(text: str) -> tuple[str, dict]:
     meta: dict = {}
+    text = text.replace("\r\n", "\n")
     front = re.match(r"^---\n(.*?)\n---\n", text, re.S)
     if front:
         for line in front.group(1).splitlines():
@@ -72,14 +74,9 @@ def _markdown_to_text(text: str) -> tuple[str, dict]:
             if key.strip() in {"title", "author", "date", "site", "url"} and value.strip():
                 meta[key.strip()] = value.strip().strip("\"'")
         text = text[front.end() :]
-    heading = re.search(r"^#\s+(.+)$", text, re.M)
+    text, heading = markdown_to_text(text)
     if heading and "title" not in meta:
-        meta["title"] = heading.group(1).strip()
-    text = re.sub(r"```.*?```", "", text, flags=re.S)
-    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", text)  # images
-    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)  # links keep their words
-    text = re.sub(r"^\s{0,3}(#{1,6}|>|[-*+]|\d+\.)\s+", "", text, flags=re.M)
-    text = re.sub(r"(\*\*|__|\*|_|`)(\S.*?\S|\S)\1", r"\2", text)
+        meta["title"] = heading
     return text, meta
 
 

@@ -114,11 +114,11 @@ def _resolve(href: str, feed_source: str) -> str | None:
     return str(Path(feed_source).parent / urllib.parse.unquote(href))
 
 
-def _newest_first(entries: list[Entry], since: str, limit: int | None) -> list[Entry]:
+def _newest_first(entries: list[Entry], options) -> list[Entry]:
     dated = sorted((e for e in entries if e.date), key=lambda e: e.date, reverse=True)
     undated = [e for e in entries if not e.date]
-    chosen = [e for e in dated if e.date >= since] if since else dated + undated
-    return chosen[:limit] if limit else chosen
+    chosen = [e for e in dated + undated if not options.too_old(e.date)]
+    return chosen[:options.limit] if options.limit else chosen
 
 
 def discover_feed(feed_bytes: bytes, source: str, ctx) -> Iterator:
@@ -137,7 +137,7 @@ def discover_parsed(feed: Feed, source: str, ctx) -> Iterator:
     if not entries:
         yield IngestError(source, "the feed has no episodes with audio enclosures")
         return
-    entries = _newest_first(entries, ctx.options.since, ctx.options.limit)
+    entries = _newest_first(entries, ctx.options)
     ctx.progress("feed", {"source": source, "title": feed.title, "episodes": len(entries)})
     for item in _episodes(feed, entries, source):
         if isinstance(item, IngestError) or item.source not in ctx.offered_audio:

@@ -32,6 +32,33 @@ class Options:
     max_depth: int = 0
     whisper_model: str = ""
     word_timestamps: bool = False
+    expect: str = ""  # what the source must turn out to be (a followed source's kind); "" for anything
+
+    def too_old(self, date: str) -> bool:
+        """Whether --since skips an item of this ISO date. Only an item known to be older is skipped:
+        an undated one is kept, since a sitemap without <lastmod> would otherwise give nothing, and a
+        page's own date is checked again once it is read."""
+        return bool(self.since and date and date < self.since)
+
+
+# What a followed source of each kind (`clout sources add --kind`) must turn out to be once read.
+# A mismatch is refused rather than read some other way: a feed URL that now serves an HTML page
+# (a moved feed, a login wall) would otherwise be followed as something the user never chose.
+KIND_FITS = {"feed": ("feed", "podcast"), "podcast": ("podcast",), "sitemap": ("sitemap", "robots"), "site": ("page",)}
+_FOUND = {
+    "page": "an HTML page", "feed": "a feed without audio enclosures", "podcast": "a podcast feed",
+    "sitemap": "a sitemap", "robots": "a robots.txt", "audio": "an audio file",
+    "directory": "a local folder", "file": "a local file",
+}
+
+
+def unexpected_kind(source: str, found: str, options: Options) -> IngestError | None:
+    """The one-line refusal when a source followed as one kind turns out to be another; None if it fits."""
+    if not options.expect or found in KIND_FITS.get(options.expect, (found,)):
+        return None
+    return IngestError(
+        source, f"followed as a {options.expect} but it is {_FOUND.get(found, found)}; add it again with --kind auto or its kind"
+    )
 
 
 class TranscriptCache(Protocol):
@@ -138,6 +165,16 @@ def _discover_other_file(path: Path, ctx: Context, quiet: bool = False) -> Itera
         yield IngestError(str(path), f"unsupported file type {path.suffix or '(none)'}")
 
 
+def _local_kind(path: Path) -> str:
+    from .feeds import AUDIO_SUFFIXES
+    from .podcast import FEED_SUFFIXES  # a local feed file is read as a podcast feed
+
+    if path.is_dir():
+        return "directory"
+    suffix = path.suffix.lower()
+    return "podcast" if suffix in FEED_SUFFIXES else "audio" if suffix in AUDIO_SUFFIXES else "file"
+
+
 def discover(source: str, ctx: Context) -> Iterator[Item | IngestError]:
     """The items a source stands for: a file, the files of a directory, the pages of a sitemap,
     the entries of a feed. Problems come back as IngestError items so the batch goes on."""
@@ -151,6 +188,11 @@ def discover(source: str, ctx: Context) -> Iterator[Item | IngestError]:
         yield IngestError(source, f"{scheme}: URLs are not ingested; only http(s) URLs, or a local file given as a path")
         return
     path = Path(source)
+    if ctx.options.expect and path.exists():
+        refused = unexpected_kind(source, _local_kind(path), ctx.options)
+        if refused is not None:
+            yield refused
+            return
     if path.is_dir():
         yield from _discover_directory(path, ctx)
     elif not path.exists():

@@ -12,10 +12,10 @@ from typing import Iterator
 
 from .errors import IngestError, Unchanged
 from .extract import extract_html
-from .feeds import AUDIO_SUFFIXES, Entry, looks_like_feed, parse_feed
+from .feeds import AUDIO_SUFFIXES, Entry, Feed, looks_like_feed, parse_feed
 from .fetch import FetchError, Response
 from .sitemaps import looks_like_sitemap, parse_sitemap, robots_sitemaps
-from .sources import Item
+from .sources import Item, unexpected_kind
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 # What a source URL may turn out to be: a page, an XML sitemap or feed (any *xml type), gzip, robots.txt.
@@ -30,39 +30,56 @@ _LOCK = threading.Lock()  # around ctx.discovered_pages: pages load on a pool's 
 
 
 def discover(source: str, ctx) -> Iterator:
-    if urllib.parse.urlsplit(source).path.lower().endswith(AUDIO_SUFFIXES):
-        from . import podcast  # a direct link to an episode's audio
-
-        yield from podcast.discover_url(source, ctx)
-        return
-    fetcher = ctx.fetcher
     try:
-        if urllib.parse.urlsplit(source).path.lower().endswith("/robots.txt"):
-            response = fetcher.get(source, accept=("text/plain",), check_robots=False)
-            sitemaps = robots_sitemaps(response.body.decode("utf-8", errors="replace"))
-            if not sitemaps:
-                yield IngestError(source, "the robots.txt lists no Sitemap: lines")
-                return
-            yield from _from_sitemaps(sitemaps, ctx, origin=source)
-            return
-        extra = (ctx.known(source) or {}).get("extra") or {}
-        response = fetcher.get(
-            source, accept=SOURCE_TYPES, etag=extra.get("etag", ""), last_modified=extra.get("last_modified", "")
-        )
+        found, what = _what_it_is(source, ctx)
     except IngestError as e:
         yield e
         return
-    if response.not_modified:
+    refused = unexpected_kind(source, found, ctx.options)
+    if refused is not None:
+        yield refused
+    elif found == "audio":
+        from . import podcast  # a direct link to an episode's audio
+
+        yield from podcast.discover_url(source, ctx)
+    elif found == "robots":
+        yield from _from_sitemaps(what, ctx, origin=source)
+    elif found == "sitemap":
+        yield from _from_sitemaps([source], ctx, origin=source, first=what)
+    elif found in ("feed", "podcast"):
+        yield from _from_feed(source, what, ctx)
+    elif what.not_modified:
         yield Item(source, "page")  # a page stored before; load() confirms it is unchanged
-    elif looks_like_sitemap(response.body):
-        yield from _from_sitemaps([source], ctx, origin=source, first=response)
-    elif looks_like_feed(response.body, response.content_type):
-        yield from _from_feed(source, response.body, ctx)
-    elif _is_html(response):
-        _keep(ctx, source, response)
-        yield from _crawl(source, response, ctx)
     else:
-        yield IngestError(source, f"not an HTML page, sitemap or feed ({response.content_type or 'no content type'})")
+        _keep(ctx, source, what)
+        yield from _crawl(source, what, ctx)
+
+
+def _what_it_is(source: str, ctx) -> tuple[str, object]:
+    """What a source URL is, with what was read to tell: ("audio", None), ("robots", its Sitemap URLs),
+    ("sitemap", the response), ("feed" or "podcast", the parsed Feed) or ("page", the response)."""
+    path = urllib.parse.urlsplit(source).path.lower()
+    if path.endswith(AUDIO_SUFFIXES):
+        return "audio", None
+    fetcher = ctx.fetcher
+    if path.endswith("/robots.txt"):
+        response = fetcher.get(source, accept=("text/plain",), check_robots=False)
+        sitemaps = robots_sitemaps(response.body.decode("utf-8", errors="replace"))
+        if not sitemaps:
+            raise IngestError(source, "the robots.txt lists no Sitemap: lines")
+        return "robots", sitemaps
+    extra = (ctx.known(source) or {}).get("extra") or {}
+    response = fetcher.get(source, accept=SOURCE_TYPES, etag=extra.get("etag", ""), last_modified=extra.get("last_modified", ""))
+    if response.not_modified:
+        return "page", response
+    if looks_like_sitemap(response.body):
+        return "sitemap", response
+    if looks_like_feed(response.body, response.content_type):
+        feed = parse_feed(response.body, source)
+        return ("podcast" if feed.is_podcast else "feed"), feed
+    if _is_html(response):
+        return "page", response
+    raise IngestError(source, f"not an HTML page, sitemap or feed ({response.content_type or 'no content type'})")
 
 
 def load(item: Item, ctx):
@@ -83,9 +100,8 @@ def load(item: Item, ctx):
         if not getattr(doc, name) and hints.get(name):
             setattr(doc, name, hints[name])
     doc.extra.update({k: v for k, v in (("etag", response.etag), ("last_modified", response.last_modified)) if v})
-    since = ctx.options.since
-    if since and doc.date and doc.date < since:
-        raise Unchanged(item.source, f"skipped: published {doc.date}, before --since {since}")
+    if ctx.options.too_old(doc.date):
+        raise Unchanged(item.source, f"skipped: published {doc.date}, before --since {ctx.options.since}")
     return doc
 
 
@@ -110,24 +126,19 @@ def _from_sitemaps(urls: list[str], ctx, origin: str, first: Response | None = N
         queue.extend(urllib.parse.urljoin(url, child) for child in sitemap.sitemaps)
         for loc, lastmod in sitemap.pages:
             pages.setdefault(urllib.parse.urljoin(url, loc), lastmod)
-    chosen = [(u, d) for u, d in pages.items() if not (ctx.options.since and d and d < ctx.options.since)]
+    chosen = [(u, d) for u, d in pages.items() if not ctx.options.too_old(d)]
     if not chosen and not pages:
         yield IngestError(origin, "the sitemap lists no pages")
     yield from (Item(u, "page") for u, _ in _newest(chosen, ctx.options.limit))
 
 
-def _from_feed(url: str, body: bytes, ctx) -> Iterator:
-    try:
-        feed = parse_feed(body, url)
-    except IngestError as e:
-        yield e
-        return
+def _from_feed(url: str, feed: Feed, ctx) -> Iterator:
     if feed.is_podcast:
         from . import podcast
 
         yield from podcast.discover_parsed(feed, url, ctx)
         return
-    entries = [e for e in feed.entries if not (ctx.options.since and e.date and e.date < ctx.options.since)]
+    entries = [e for e in feed.entries if not ctx.options.too_old(e.date)]
     if not feed.entries:
         yield IngestError(url, "the feed has no entries")
     for entry, _ in _newest([(e, e.date) for e in entries], ctx.options.limit):

@@ -1,4 +1,9 @@
-"""Shared fixtures: real model, real SQLite and FAISS, real data from ../shared beside the checkout."""
+"""Shared fixtures: real model, real SQLite and FAISS, real data from ../shared beside the checkout.
+
+The web app comes as in the Flask tutorial: `app` (the real app over a real knowledge base, opened
+read-only) → `client` (its test client). A module that needs other data or settings overrides `app`
+with `make_app(...)`, and `client` follows.
+"""
 from __future__ import annotations
 
 import os
@@ -75,3 +80,32 @@ def search_data(tmp_path_factory) -> Path:
     from search_corpus import build
 
     return build(tmp_path_factory.mktemp("search") / "data")
+
+
+@pytest.fixture(scope="session")
+def web_data(corpus_data, tmp_path_factory) -> Path:
+    """The web tests' knowledge base (tests/webkb.py): the corpus, a real-audio episode, a hostile article.
+    Read it, don't write it."""
+    import webkb
+
+    return webkb.build(corpus_data, tmp_path_factory.mktemp("web"))
+
+
+def make_app(data_dir: Path, config: dict | None = None, **settings):
+    """The real web app over the knowledge base in data_dir, opened read-only; `settings` are Settings fields."""
+    from clout.index.kb import KnowledgeBase
+    from clout.settings import Settings
+    from clout.web import create_app
+
+    return create_app(Settings(data_dir=data_dir, **settings), KnowledgeBase(data_dir, readonly=True), {"TESTING": True, **(config or {})})
+
+
+@pytest.fixture(scope="module")
+def app(corpus_data):
+    """The web app over the default corpus."""
+    return make_app(corpus_data)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

@@ -13,11 +13,7 @@ from conftest import clout
 
 
 @pytest.fixture(scope="module")
-def server(corpus_data):
-    from clout.index.kb import KnowledgeBase
-    from clout.web import create_app
-
-    app = create_app(kb=KnowledgeBase(corpus_data, readonly=True))
+def server(app):
     srv = create_server(app, host="127.0.0.1", port=0, threads=4)
     port = srv.socket.getsockname()[1] if hasattr(srv, "socket") else srv.effective_port
     thread = threading.Thread(target=srv.run, daemon=True)

@@ -13,7 +13,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
-import webkb
+from conftest import make_app
 
 POSITIVE, NEGATIVE = GenerationMode.POSITIVE, GenerationMode.NEGATIVE
 # (operation, mode, examples); /api/health takes no parameters, so there is nothing to break.
@@ -25,13 +25,8 @@ RUNS = [
 
 
 @pytest.fixture(scope="module")
-def app(corpus_data, tmp_path_factory):
-    from clout.settings import Settings
-    from clout.index.kb import KnowledgeBase
-    from clout.web import create_app
-
-    data = webkb.build(corpus_data, tmp_path_factory.mktemp("schema"))
-    return create_app(Settings(data_dir=data), KnowledgeBase(data, readonly=True), {"TESTING": True})
+def app(web_data):
+    return make_app(web_data)
 
 
 @pytest.fixture(scope="module")

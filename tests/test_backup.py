@@ -7,6 +7,8 @@ import signal
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT, clout
 from test_concurrency import write_notes
 
@@ -26,6 +28,7 @@ def figures(data_dir) -> dict:
     return json.loads(clout("stats", "--json", data_dir=data_dir).stdout)
 
 
+@pytest.mark.slow
 def test_backup_during_ingest_then_restore_gives_the_same_answers(corpus_copy, tmp_path):
     notes = tmp_path / "memos"
     write_notes(notes, 40)

@@ -12,6 +12,7 @@ import pytest
 from waitress.server import create_server
 
 import webkb
+from conftest import make_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,13 +34,8 @@ def serve(app) -> tuple[str, object]:
 
 
 @pytest.fixture(scope="module")
-def sites(corpus_data, tmp_path_factory):
+def sites(web_data):
     """Clout, a host page on an allowed origin, and the same page on an origin that is not allowed."""
-    from clout.settings import Settings
-    from clout.index.kb import KnowledgeBase
-    from clout.web import create_app
-
-    data = webkb.build(corpus_data, tmp_path_factory.mktemp("browser"))
     page = {}
 
     def host(environ, start_response):
@@ -48,11 +44,10 @@ def sites(corpus_data, tmp_path_factory):
 
     allowed, allowed_server = serve(host)
     other, other_server = serve(host)
-    settings = Settings(data_dir=data, allowed_origins=(allowed,))
-    kb = KnowledgeBase(data, readonly=True)
-    clout, clout_server = serve(create_app(settings, kb, {"CLOUT_PAGE_SIZE": 4}))
+    app = make_app(web_data, {"CLOUT_PAGE_SIZE": 4}, allowed_origins=(allowed,))
+    clout, clout_server = serve(app)
     page["html"] = HOST_PAGE.format(clout=clout)
-    episode = kb.store.document_by_source("test:episode/ask-not").id
+    episode = app.extensions["clout_kb"].store.document_by_source("test:episode/ask-not").id
     yield {"clout": clout, "allowed": allowed, "other": other, "episode": episode}
     for server in (allowed_server, other_server, clout_server):
         server.close()

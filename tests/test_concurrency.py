@@ -16,7 +16,7 @@ import urllib.request
 import pytest
 from waitress.server import create_server
 
-from conftest import ROOT, SEEDS
+from conftest import ROOT, SEEDS, make_app
 
 pytestmark = pytest.mark.slow
 
@@ -42,10 +42,7 @@ def get_json(url: str) -> tuple[int, dict]:
 
 @pytest.fixture
 def server(corpus_copy):
-    from clout.index.kb import KnowledgeBase
-    from clout.web import create_app
-
-    app = create_app(kb=KnowledgeBase(corpus_copy, readonly=True))
+    app = make_app(corpus_copy)
     srv = create_server(app, host="127.0.0.1", port=0, threads=6)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()

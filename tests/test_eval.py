@@ -36,18 +36,21 @@ def figures(search_data):
     return {m["mode"]: m for m in payload["modes"]}
 
 
+@pytest.mark.slow
 def test_hybrid_holds_its_measured_floors(figures):
     for name, floor in FLOORS.items():
         assert figures["hybrid"][name] >= floor, (name, figures)
     assert figures["hybrid"]["queries"] >= 30
 
 
+@pytest.mark.slow
 def test_hybrid_beats_either_alone(figures):
     hybrid, lexical, semantic = figures["hybrid"], figures["lexical"], figures["semantic"]
     assert hybrid["ndcg@10"] > max(lexical["ndcg@10"], semantic["ndcg@10"]), figures
     assert hybrid["recall@5"] > max(lexical["recall@5"], semantic["recall@5"]), figures
 
 
+@pytest.mark.slow
 def test_table_prints_the_modes_side_by_side(search_data):
     result = clout("eval", str(QUERIES), data_dir=search_data)
     lines = result.stdout.splitlines()

@@ -21,6 +21,7 @@ def scores():
     return evaluate(ARTICLES)
 
 
+@pytest.mark.slow
 def test_extraction_holds_its_measured_floor_and_beats_plain_trafilatura(scores):
     clout, plain = scores["clout"], scores["trafilatura"]
     # Measured: clout F1 0.964 (tp 121/122, fp 8/118); trafilatura.extract defaults F1 0.959.
@@ -28,6 +29,7 @@ def test_extraction_holds_its_measured_floor_and_beats_plain_trafilatura(scores)
     assert clout.tp >= plain.tp and clout.f1 >= plain.f1 and clout.failed == 0
 
 
+@pytest.mark.slow
 def test_title_author_and_date_match_the_gold_metadata():
     from eval_extraction import metadata_scores
 

@@ -32,6 +32,7 @@ def answers(kb) -> list:
     return [(h.source, h.chunk_id) for h in search(kb, QUERY, k=5)]
 
 
+@pytest.mark.slow
 def test_disk_full_is_a_clear_error_and_the_old_index_is_still_served(corpus_data, tmp_path, monkeypatch):
     data_dir = tmp_path / "small"
     data_dir.mkdir()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gzip
 import time
+import zlib
 
 import pytest
 from werkzeug import Response
@@ -158,3 +159,143 @@ def test_download_streams_to_a_file_with_progress_and_a_limit(server, tmp_path):
     with pytest.raises(FetchError, match="over the"):
         fetcher().download(server.url_for("/a.mp3"), tmp_path / "b.mp3", max_bytes=1000)
     assert not (tmp_path / "b.mp3").exists()
+
+
+def test_robots_txt_longest_match_wins_and_wildcards_apply(server):
+    # RFC 9309: the longest matching rule decides, and `*` / `$` are wildcards. The stdlib parser took
+    # the first matching line (so the Allow below was never reached) and read `*` literally.
+    server.expect_request("/robots.txt").respond_with_data(
+        "User-agent: *\nDisallow: /guides/\nAllow: /guides/public/\nDisallow: /*.pdf$\n", content_type="text/plain"
+    )
+    for path in ("/guides/public/buy-in", "/guides/secret", "/files/deck.pdf", "/files/deck.pdf.html"):
+        server.expect_request(path).respond_with_data(PAGE, content_type="text/html")
+    polite = fetcher()
+    assert polite.get(server.url_for("/guides/public/buy-in")).body == PAGE
+    assert polite.get(server.url_for("/files/deck.pdf.html")).body == PAGE
+    for path in ("/guides/secret", "/files/deck.pdf"):
+        with pytest.raises(FetchError, match="robots.txt disallows"):
+            polite.get(server.url_for(path))
+    assert not any(r.path in ("/guides/secret", "/files/deck.pdf") for r, _ in server.log)
+
+
+def test_a_robots_txt_server_error_disallows_the_whole_site(server):
+    server.expect_request("/robots.txt").respond_with_data("down", status=500)
+    server.expect_request("/page").respond_with_data(PAGE, content_type="text/html")
+    with pytest.raises(FetchError, match="robots.txt disallows"):
+        fetcher(http_retries=0).get(server.url_for("/page"))
+    assert not any(r.path == "/page" for r, _ in server.log)  # RFC 9309: 5xx means "assume complete disallow"
+
+
+def test_a_missing_robots_txt_allows_everything(server):
+    server.expect_request("/robots.txt").respond_with_data("gone", status=410)
+    server.expect_request("/page").respond_with_data(PAGE, content_type="text/html")
+    assert fetcher().get(server.url_for("/page")).body == PAGE
+
+
+def _spacing(server, path: str, client: Fetcher, n: int = 3) -> list[float]:
+    for _ in range(n):
+        client.get(server.url_for(path))
+    # The robots.txt request comes first; the pages' arrival times show the spacing the fetcher kept.
+    times = [t for t, p in server.arrivals if p == path]
+    return [b - a for a, b in zip(times, times[1:])]
+
+
+@pytest.fixture
+def timed(server):
+    """The test server, remembering when each request arrived."""
+    server.arrivals = []
+    original = server.dispatch
+
+    def dispatch(request):
+        server.arrivals.append((time.monotonic(), request.path))
+        return original(request)
+
+    server.dispatch = dispatch
+    yield server
+    del server.dispatch  # the server outlives the test
+
+
+def test_crawl_delay_is_honoured(timed):
+    timed.expect_request("/robots.txt").respond_with_data("User-agent: *\nCrawl-delay: 0.4\n", content_type="text/plain")
+    timed.expect_request("/p").respond_with_data(PAGE, content_type="text/html")
+    gaps = _spacing(timed, "/p", fetcher(per_host_delay=0.0))
+    assert len(gaps) == 2 and min(gaps) >= 0.38, gaps
+
+
+def test_a_huge_crawl_delay_is_capped(timed, monkeypatch):
+    # The cap is lowered so the test takes a second; the code path is the real one (min with the cap).
+    monkeypatch.setattr(fetch, "MAX_CRAWL_DELAY", 0.3)
+    timed.expect_request("/robots.txt").respond_with_data("User-agent: *\nCrawl-delay: 86400\n", content_type="text/plain")
+    timed.expect_request("/p").respond_with_data(PAGE, content_type="text/html")
+    started = time.monotonic()
+    gaps = _spacing(timed, "/p", fetcher(per_host_delay=0.0))
+    assert min(gaps) >= 0.28 and time.monotonic() - started < 5, gaps
+
+
+@pytest.mark.parametrize("wrapping", ["zlib", "raw"])
+def test_deflate_bodies_are_read_with_or_without_a_zlib_header(server, wrapping):
+    # "deflate" is zlib-wrapped by the standard (RFC 9110), but some servers send the raw stream.
+    def deflate(data: bytes) -> bytes:
+        packer = zlib.compressobj(wbits=zlib.MAX_WBITS if wrapping == "zlib" else -zlib.MAX_WBITS)
+        return packer.compress(data) + packer.flush()
+
+    server.expect_request("/d").respond_with_data(deflate(PAGE), content_type="text/html", headers={"Content-Encoding": "deflate"})
+    assert fetcher().get(server.url_for("/d")).body == PAGE
+    bomb = deflate(b"\0" * (30 * MB))
+    assert len(bomb) < MB // 10
+    server.expect_request("/bomb").respond_with_data(bomb, content_type="text/html", headers={"Content-Encoding": "deflate"})
+    with pytest.raises(FetchError, match="larger than 5 MB"):
+        fetcher().get(server.url_for("/bomb"))
+
+
+def test_a_corrupt_deflate_body_is_one_clear_error(server):
+    server.expect_request("/d").respond_with_data(b"\x78\x9c" + b"not deflate at all" * 10, content_type="text/html",
+                                                  headers={"Content-Encoding": "deflate"})
+    with pytest.raises(FetchError, match="corrupt compressed body"):
+        fetcher().get(server.url_for("/d"))
+
+
+AUDIO = bytes(range(256)) * 4096  # 1 MB
+
+
+def ranged(request):
+    """A server that honours `Range: bytes=N-` like a real one: 206 with the rest, 416 past the end."""
+    wanted = request.headers.get("Range", "")
+    if not wanted:
+        return Response(AUDIO, content_type="audio/mpeg")
+    start = int(wanted.removeprefix("bytes=").rstrip("-"))
+    if start >= len(AUDIO):
+        return Response(status=416, headers={"Content-Range": f"bytes */{len(AUDIO)}"})
+    return Response(AUDIO[start:], status=206, content_type="audio/mpeg",
+                    headers={"Content-Range": f"bytes {start}-{len(AUDIO) - 1}/{len(AUDIO)}"})
+
+
+def test_an_interrupted_download_resumes_from_its_part_file(server, tmp_path):
+    server.expect_request("/a.mp3").respond_with_handler(ranged)
+    dest = tmp_path / "a.mp3"
+    (tmp_path / "a.mp3.part").write_bytes(AUDIO[:300_000])
+    seen = []
+    fetcher().download(server.url_for("/a.mp3"), dest, progress=lambda done, total: seen.append((done, total)))
+    assert dest.read_bytes() == AUDIO and not (tmp_path / "a.mp3.part").exists()
+    request = next(r for r, _ in server.log if r.path == "/a.mp3")
+    assert request.headers["Range"] == "bytes=300000-"
+    assert seen[0][0] > 300_000 and seen[-1] == (len(AUDIO), len(AUDIO))  # counted from where it resumed
+
+
+def test_a_part_file_that_is_already_complete_is_kept_on_416(server, tmp_path):
+    server.expect_request("/a.mp3").respond_with_handler(ranged)
+    dest = tmp_path / "a.mp3"
+    (tmp_path / "a.mp3.part").write_bytes(AUDIO)
+    fetcher().download(server.url_for("/a.mp3"), dest)
+    assert dest.read_bytes() == AUDIO and not (tmp_path / "a.mp3.part").exists()
+    assert [(r.headers["Range"], response.status_code) for r, response in server.log if r.path == "/a.mp3"] == [
+        (f"bytes={len(AUDIO)}-", 416)
+    ]
+
+
+def test_a_server_that_ignores_range_gets_the_whole_file_again(server, tmp_path):
+    server.expect_request("/a.mp3").respond_with_data(AUDIO, content_type="audio/mpeg")  # always 200
+    dest = tmp_path / "a.mp3"
+    (tmp_path / "a.mp3.part").write_bytes(b"stale" * 1000)
+    fetcher().download(server.url_for("/a.mp3"), dest)
+    assert dest.read_bytes() == AUDIO

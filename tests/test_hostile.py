@@ -70,6 +70,7 @@ def kb(corpus_data):
     return KnowledgeBase(corpus_data, readonly=True)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(query=QUERY_TEXT, k=st.integers(min_value=-5, max_value=500))
 def test_any_query_string_searches_without_raising(kb, query, k):
@@ -84,21 +85,11 @@ def test_any_query_string_searches_without_raising(kb, query, k):
     assert all(kb.store.chunks([c]) for c in chunk_ids)  # never a vector id without a row
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(query=QUERY_TEXT, k=st.text(max_size=6))
-def test_any_api_query_is_answered_without_a_500(kb, query, k):
-    client = _client(kb)
-    response = client.get("/api/search", query_string={"q": query, "k": k})
+def test_any_api_query_is_answered_without_a_500(app, query, k):
+    response = app.test_client().get("/api/search", query_string={"q": query, "k": k})
     assert response.status_code in (200, 400), response.data[:300]
     assert response.is_json
 
-
-_clients = {}
-
-
-def _client(kb):
-    if "c" not in _clients:
-        from clout.web import create_app
-
-        _clients["c"] = create_app(kb=kb).test_client()
-    return _clients["c"]

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from werkzeug import Response
 
 from conftest import DATA, ROOT, clout
@@ -15,6 +16,7 @@ from conftest import DATA, ROOT, clout
 ARTICLES = DATA / "articles"
 GOLD = json.loads((ARTICLES / "evaldata.json").read_text())
 PAGES = [GOLD[u]["file"] for u in sorted(GOLD)][:12]
+pytestmark = pytest.mark.slow  # a real subprocess ingests a dozen slow pages, twice
 
 
 def test_ctrl_c_stops_cleanly_and_a_rerun_continues(httpserver, data_dir):

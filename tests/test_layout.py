@@ -42,3 +42,22 @@ def test_the_stages_install_under_clout_only():
 
     spec = find_spec("clout.index")
     assert spec is not None and spec.origin.replace("\\", "/").endswith("index/__init__.py")
+
+
+def test_setup_cfg_lists_every_package_folder():
+    """package_dir maps the stage folders, so `packages` is written out by hand: a folder it misses
+    would be left out of a wheel while an editable install still finds it."""
+    import configparser
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    config = configparser.ConfigParser()
+    config.read(root / "setup.cfg")
+    listed = set(config["options"]["packages"].split())
+    folders = {"clout": "clout", "ingest": "clout.ingest", "index": "clout.index", "web": "clout.web"}
+    found = set()
+    for folder, name in folders.items():
+        for init in (root / folder).rglob("__init__.py"):
+            parts = init.parent.relative_to(root / folder).parts
+            found.add(".".join((name, *parts)))
+    assert found == listed

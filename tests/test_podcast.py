@@ -58,11 +58,15 @@ def test_a_feed_on_loopback_is_ingested_end_to_end(httpserver, tmp_path, data_di
     assert episode["description"] == "About Inaugural"
     assert not list((data_dir / "audio").glob("*.mp3")), "downloads are removed once transcribed"
 
-    # Re-ingest: nothing is downloaded again for the stored episode.
+    # Re-ingest: nothing is downloaded again for the stored episode. (--limit 1 used to pick only the
+    # newer, missing episode, so the stored one was never looked at and "failed" let the test pass.)
     requests = len(httpserver.log)
-    again = clout("ingest", str(local_feed), "--limit", "1", "--since", "2024-06-01", data_dir=data_dir, env=PRIVATE)
-    assert "unchanged" in again.output or "failed" in again.output
+    again = clout("ingest", str(local_feed), "--limit", "2", "--since", "2024-06-01", data_dir=data_dir, env=PRIVATE)
+    assert again.exit_code == 1  # the missing episode still fails, and only it
+    assert f"unchanged: {httpserver.url_for('/jfk.mp3')} (episode already transcribed)" in again.stdout
+    assert again.stderr.count("failed: ") == 1 and httpserver.url_for("/gone.mp3") in again.stderr
     assert not any(r.path == "/jfk.mp3" for r, _ in httpserver.log[requests:])
+    assert documents(data_dir)[httpserver.url_for("/jfk.mp3")]["text"] == episode["text"]
 
 
 def test_a_remote_feed_resolves_enclosures_and_uses_the_publisher_transcript(httpserver, tmp_path):
@@ -97,6 +101,7 @@ def test_feeds_that_real_parsers_choke_on_still_give_episodes(tmp_path):
     assert any(i.hint["transcripts"] for i in pc20)
 
 
+@pytest.mark.slow
 def test_bad_audio_gets_one_line_each_and_stored_documents_survive(tmp_path, data_dir):
     folder = tmp_path / "audio"
     folder.mkdir()

@@ -10,8 +10,8 @@ import urllib.request
 import pytest
 from waitress.server import create_server
 
+from conftest import make_app
 from clout.cli.serve import SLOW_CLIENT_LIMITS
-from clout.settings import Settings
 from clout.web.ratelimit import TokenBuckets
 
 
@@ -25,17 +25,8 @@ def test_token_bucket_refills_at_its_rate():
     assert buckets.take("a") == 0
 
 
-@pytest.fixture(scope="module")
-def kb(corpus_data):
-    from clout.index.kb import KnowledgeBase
-
-    return KnowledgeBase(corpus_data, readonly=True)
-
-
-def test_a_remote_client_over_its_limit_gets_429_with_retry_after(kb, corpus_data):
-    from clout.web import create_app
-
-    app = create_app(Settings(data_dir=corpus_data, rate_limit_per_minute=12), kb=kb)
+def test_a_remote_client_over_its_limit_gets_429_with_retry_after(corpus_data):
+    app = make_app(corpus_data, rate_limit_per_minute=12)
     remote = app.test_client()
     remote.environ_base["REMOTE_ADDR"] = "203.0.113.9"
     statuses = [remote.get("/api/search?q=buy+in").status_code for _ in range(3)]
@@ -46,14 +37,12 @@ def test_a_remote_client_over_its_limit_gets_429_with_retry_after(kb, corpus_dat
     assert int(response.headers["Retry-After"]) >= 1
     local = app.test_client()  # loopback is exempt by default
     assert all(local.get("/api/search?q=buy+in").status_code == 200 for _ in range(5))
-    strict = create_app(Settings(data_dir=corpus_data, rate_limit_per_minute=12, rate_limit_loopback=True), kb=kb)
+    strict = make_app(corpus_data, rate_limit_per_minute=12, rate_limit_loopback=True)
     assert [strict.test_client().get("/api/search?q=x").status_code for _ in range(3)] == [200, 200, 429]
 
 
-def test_slow_clients_do_not_starve_others(kb):
-    from clout.web import create_app
-
-    app = create_app(kb=kb)
+@pytest.mark.slow
+def test_slow_clients_do_not_starve_others(app):
     limits = {**SLOW_CLIENT_LIMITS, "channel_timeout": 2, "cleanup_interval": 1}
     srv = create_server(app, host="127.0.0.1", port=0, threads=2, **limits)
     threading.Thread(target=srv.run, daemon=True).start()

@@ -156,6 +156,7 @@ def test_cli_search_modes_filters_and_json(search_data):
     assert bad.exit_code != 0 and "date_to must be a date" in bad.output
 
 
+@pytest.mark.slow
 def test_query_vectors_from_onnx_match_torch(tmp_path):
     from clout.index.embed import Embedder
 
@@ -167,3 +168,34 @@ def test_query_vectors_from_onnx_match_torch(tmp_path):
     torch = embedder.encode(queries)
     assert np.min(np.sum(onnx * torch, axis=1)) >= 0.999
     assert embedder.encode_query("emotional signature") is embedder.encode_query("emotional signature")  # cached
+
+
+def test_a_large_collection_keeps_the_rarest_query_words_within_the_match_budget(kb, monkeypatch):
+    """In a large collection, lexical search keeps the query's rarest words while together they match at
+    most the budget, in the order they were typed; the commonest words are left to the vector side.
+    The thresholds are lowered so this real (small) collection counts as large."""
+    from clout.index import search as search_module
+    from clout.index.query import parse
+    from clout.index.search import lexical, selective
+
+    query = parse("customer executive emotional signature")
+    every = lambda w: set(lexical(kb, parse(w), limit=100_000))  # noqa: E731
+    matches = {w: every(w) for w in query.words}
+    counts = {w: len(m) for w, m in matches.items()}
+    rarest = sorted(query.words, key=counts.get)
+    assert counts[rarest[0]] >= 1 and counts[rarest[0]] < counts[rarest[-1]], counts
+    assert selective(kb, query) == query  # small collection: nothing pruned
+
+    budget = sum(counts[w] for w in rarest[:2])  # room for the two rarest words, not for a third
+    assert budget + counts[rarest[2]] > budget
+    monkeypatch.setattr(search_module, "LARGE_COLLECTION", 1)
+    monkeypatch.setattr(search_module, "MATCH_SHARE", budget / kb.vectors.count)
+    pruned = selective(kb, query)
+    assert pruned.words == tuple(w for w in query.words if w in rarest[:2]), (counts, pruned.words)
+    assert sum(counts[w] for w in pruned.words) <= budget
+    assert (pruned.text, pruned.phrases) == (query.text, query.phrases)  # the vector side still reads it all
+    found = lexical(kb, query, limit=100_000)
+    assert found and set(found) <= matches[rarest[0]] | matches[rarest[1]]
+
+    monkeypatch.setattr(search_module, "MATCH_SHARE", 0.1 / kb.vectors.count)
+    assert selective(kb, query).words == (rarest[0],)  # the rarest word is kept even over the budget

@@ -75,6 +75,7 @@ def test_damaged_vector_index_is_detected_and_rebuilt(corpus_copy, damage):
     assert after["consistent"] and after["vectors"] == expected["chunks"]
 
 
+@pytest.mark.slow
 def test_crash_between_commit_and_index_save_is_repaired(corpus_copy, tmp_path, python):
     note = tmp_path / "late.txt"
     note.write_text("Escalation ladders\n\n" + "Escalation ladders tell a frontline agent exactly whom to call next. " * 10)
@@ -94,6 +95,7 @@ def test_crash_between_commit_and_index_save_is_repaired(corpus_copy, tmp_path, 
     assert stats(corpus_copy)["consistent"]
 
 
+@pytest.mark.slow
 def test_killed_mid_save_leaves_old_or_new_index(corpus_copy, python):
     """SIGKILL a process that saves the index in a loop; every survivor file set must open whole."""
     script = textwrap.dedent(f"""

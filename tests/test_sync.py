@@ -215,3 +215,32 @@ def test_web_sources_sync_new_edited_and_failing_pages(changing_blog, data_dir):
     assert kept and "repeat calls" in kept[0]["text"]
     listed = json.loads(clout("sources", "list", "--json", data_dir=data_dir).stdout)[0]
     assert listed["items"] == 4 and "/post/queues" in listed["last_error"] and "500" in listed["last_error"]
+
+
+def test_a_source_kind_is_checked_when_it_is_synced(changing_blog, blog, data_dir):
+    """`--kind feed|sitemap|podcast|site` says what the source must be; a source that turns out to be
+    something else fails with one line naming it, keeping what it brought, instead of being read another way."""
+    server, _ = changing_blog
+    server.expect_request("/sitemap.xml").respond_with_data(
+        f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{server.url_for("/post/cfo")}</loc></url></urlset>',
+        content_type="application/xml")
+    feed, sitemap, post = server.url_for("/feed.xml"), server.url_for("/sitemap.xml"), server.url_for("/post/cfo")
+    for name, url, kind in (("feed-as-podcast", feed, "podcast"), ("page-as-feed", post, "feed"),
+                            ("feed-as-sitemap", feed, "sitemap"), ("sitemap-as-site", sitemap, "site"),
+                            ("folder-as-feed", str(blog), "feed"), ("real-feed", feed, "feed"), ("real-sitemap", sitemap, "sitemap")):
+        if url.startswith("http"):
+            url += f"?as={name}"  # a URL is followed once; the query string makes another source of the same one
+        assert clout("sources", "add", url, "--kind", kind, "--name", name, data_dir=data_dir, env=WEB_ENV).exit_code == 0
+    result = clout("sync", data_dir=data_dir, env=WEB_ENV)
+    assert result.exit_code == 1
+    out = result.output
+    assert "feed-as-podcast: failed: followed as a podcast but it is a feed without audio enclosures;" in out
+    assert "page-as-feed: failed: followed as a feed but it is an HTML page;" in out
+    assert "feed-as-sitemap: failed: followed as a sitemap but it is a feed without audio enclosures;" in out
+    assert "sitemap-as-site: failed: followed as a site but it is a sitemap;" in out
+    assert "folder-as-feed: failed: followed as a feed but it is a local folder;" in out
+    assert f"[page-as-feed] failed: {post}?as=page-as-feed: followed as a feed" in out  # the line names the source
+    assert "real-feed: 3 added" in out and "real-sitemap: 1 unchanged" in out
+    listed = {s["name"]: s for s in json.loads(clout("sources", "list", "--json", data_dir=data_dir).stdout)}
+    assert "add it again with --kind auto" in listed["page-as-feed"]["last_error"] and listed["page-as-feed"]["items"] == 0
+    assert listed["real-feed"]["last_error"] == "" and listed["real-feed"]["items"] == 3

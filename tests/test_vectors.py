@@ -44,6 +44,7 @@ def test_small_collections_are_searched_exactly():
     assert ids[0] == 117
 
 
+@pytest.mark.slow
 def test_large_collection_gets_ivf_with_recall_at_10_of_at_least_095(collection, tmp_path):
     ids, x, queries = collection
     exact = VectorIndex(DIM)

@@ -9,6 +9,7 @@ from urllib.parse import quote
 import pytest
 
 import webkb
+from conftest import make_app
 from clout.document import Segment
 from clout.index.query import parse
 from clout.index.search import highlight
@@ -19,23 +20,8 @@ OTHER = "http://127.0.0.1:9"  # an origin this app is told to allow
 
 
 @pytest.fixture(scope="module")
-def web_data(corpus_data, tmp_path_factory):
-    return webkb.build(corpus_data, tmp_path_factory.mktemp("web"))
-
-
-@pytest.fixture(scope="module")
 def app(web_data):
-    from clout.settings import Settings
-    from clout.index.kb import KnowledgeBase
-    from clout.web import create_app
-
-    settings = Settings(data_dir=web_data, allowed_origins=(OTHER,))
-    return create_app(settings, KnowledgeBase(web_data, readonly=True), {"TESTING": True, "CLOUT_PAGE_SIZE": 3})
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
+    return make_app(web_data, {"CLOUT_PAGE_SIZE": 3}, allowed_origins=(OTHER,))
 
 
 def doc_id(app, source: str) -> int:

@@ -1,6 +1,7 @@
 """`clout ingest` and `clout extract` with URLs, against real pages served on 127.0.0.1."""
 from __future__ import annotations
 
+import gzip
 import json
 
 import pytest
@@ -128,3 +129,55 @@ def test_a_page_and_a_podcast_feed_in_one_batch_read_robots_txt_once(site, data_
     requested = [request.path for request, _ in site.log]
     assert "/show/ep1.vtt" in requested and "/show/ep1.mp3" not in requested  # the transcript, not the audio
     assert requested.count("/robots.txt") == 1, requested
+
+
+SITEMAP_NS = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+
+
+def test_a_sitemap_index_is_followed_into_gzipped_and_plain_sitemaps(httpserver, data_dir):
+    base = httpserver.url_for("")
+    urlset = lambda *paths: (  # noqa: E731
+        f'<?xml version="1.0"?><urlset {SITEMAP_NS}>'
+        + "".join(f"<url><loc>{base}{p}</loc><lastmod>{d}</lastmod></url>" for p, d in paths) + "</urlset>"
+    ).encode()
+    httpserver.expect_request("/sitemap_index.xml").respond_with_data(
+        f'<?xml version="1.0"?><sitemapindex {SITEMAP_NS}>'
+        f"<sitemap><loc>{base}sitemaps/posts.xml.gz</loc></sitemap>"
+        "<sitemap><loc>/sitemaps/pages.xml</loc></sitemap>"  # relative to the index
+        f"<sitemap><loc>{base}sitemap_index.xml</loc></sitemap>"  # a loop is read once
+        "</sitemapindex>", content_type="application/xml")
+    httpserver.expect_request("/sitemaps/posts.xml.gz").respond_with_data(
+        gzip.compress(urlset(("post/a", "2024-05-01"), ("post/b", "2023-01-01"))), content_type="application/x-gzip")
+    httpserver.expect_request("/sitemaps/pages.xml").respond_with_data(urlset(("about", "2024-06-01")), content_type="application/xml")
+    result = clout("ingest", "--dry-run", httpserver.url_for("/sitemap_index.xml"), data_dir=data_dir, env=ENV)
+    planned = sorted(line for line in result.output.splitlines() if line.startswith("would ingest"))
+    assert planned == [f"would ingest: {base}{p} (page)" for p in ("about", "post/a", "post/b")], result.output
+    newest = clout("ingest", "--dry-run", "--limit", "2", httpserver.url_for("/sitemap_index.xml"), data_dir=data_dir, env=ENV)
+    assert [line for line in newest.output.splitlines() if line.startswith("would ingest")] == [
+        f"would ingest: {base}about (page)", f"would ingest: {base}post/a (page)"]
+    assert sum(r.path == "/sitemap_index.xml" for r, _ in httpserver.log) == 2  # once per run, loop or not
+
+
+def rss(base: str, items: list[tuple[str, str]], audio: bool) -> str:
+    """An RSS feed of (slug, RFC 822 date or "") items; with `audio`, each carries an mp3 enclosure."""
+    body = ""
+    for slug, date in items:
+        enclosure = f'<enclosure url="{base}{slug}.mp3" length="1000" type="audio/mpeg"/>' if audio else ""
+        body += f"<item><title>{slug}</title><link>{base}{slug}</link>{f'<pubDate>{date}</pubDate>' if date else ''}{enclosure}</item>"
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Show</title><link>{base}</link>{body}</channel></rss>'
+
+
+def test_since_keeps_undated_items_on_every_path(httpserver, data_dir):
+    """--since skips only what is known to be older: article feeds, podcast feeds and sitemaps alike."""
+    base = httpserver.url_for("/")
+    items = [("new", "Mon, 03 Jun 2024 09:00:00 GMT"), ("old", "Mon, 05 Jun 2017 09:00:00 GMT"), ("undated", "")]
+    httpserver.expect_request("/articles.xml").respond_with_data(rss(base, items, audio=False), content_type="application/rss+xml")
+    httpserver.expect_request("/podcast.xml").respond_with_data(rss(base, items, audio=True), content_type="application/rss+xml")
+    urls = "".join(f"<url><loc>{base}{s}</loc>{'<lastmod>2024-06-03</lastmod>' if s == 'new' else '<lastmod>2017-06-05</lastmod>' if s == 'old' else ''}</url>"
+                   for s, _ in items)
+    httpserver.expect_request("/sitemap.xml").respond_with_data(
+        f'<?xml version="1.0"?><urlset {SITEMAP_NS}>{urls}</urlset>', content_type="application/xml")
+    for path, suffix, kind in (("/articles.xml", "", "page"), ("/podcast.xml", ".mp3", "episode"), ("/sitemap.xml", "", "page")):
+        result = clout("ingest", "--dry-run", "--since", "2024-01-01", httpserver.url_for(path), data_dir=data_dir, env=ENV)
+        planned = sorted(line for line in result.output.splitlines() if line.startswith("would ingest"))
+        assert planned == [f"would ingest: {base}{s}{suffix} ({kind})" for s in ("new", "undated")], (path, result.output)

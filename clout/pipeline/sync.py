@@ -52,8 +52,9 @@ def sync_lock(data_dir):
 
 
 def source_options(source: Source, base):
-    """The ingest options a source's kind implies: a site is crawled from its start page."""
-    options = replace(base, limit=source.limit or base.limit)
+    """The ingest options a source's kind implies: it must turn out to be that kind (anything for
+    "auto"), and a site is crawled from its start page."""
+    options = replace(base, limit=source.limit or base.limit, expect="" if source.kind == "auto" else source.kind)
     if source.kind == "site" and options.max_depth == 0:
         options = replace(options, max_depth=1, same_site=True)
     return options
