@@ -1,0 +1,125 @@
+"""Voice embeddings: 256 numbers that say who is speaking, from Resemblyzer's pretrained speaker encoder.
+
+The encoder (GE2E, a three-layer LSTM over 40-band mel frames, Apache-2.0) ships its weights inside
+the `resemblyzer` wheel (`resemblyzer/pretrained.pt`). Clout loads those weights into the same network
+itself rather than importing the package: `import resemblyzer` imports `webrtcvad`, whose module
+imports `pkg_resources`, which the setuptools that torch needs no longer has. The features and the
+network are Resemblyzer's own (librosa mel spectrogram, 25 ms windows every 10 ms, 1.6 s partials).
+"""
+from __future__ import annotations
+
+import importlib.util
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+SAMPLE_RATE = 16000
+NAME = "resemblyzer-0.1.4"  # recorded with every voiceprint: prints of another encoder never compare
+FRAME_SECONDS = 0.01
+WINDOW_FRAMES = 160  # 1.6 s, the length the encoder was trained on
+MEL_BANDS = 40
+DIMENSION = 256
+# Resemblyzer normalises speech to this loudness before embedding; each window is brought to it.
+TARGET_DBFS = -30.0
+
+
+class VoiceError(Exception):
+    """The voice encoder cannot be had; str() is one sentence."""
+
+
+def weights_path() -> Path:
+    spec = importlib.util.find_spec("resemblyzer")  # finds the package without running its __init__
+    if spec is None or not spec.submodule_search_locations:
+        raise VoiceError("the voice encoder's weights are not installed: pip install resemblyzer")
+    path = Path(next(iter(spec.submodule_search_locations))) / "pretrained.pt"
+    if not path.is_file():
+        raise VoiceError(f"the resemblyzer package has no pretrained.pt at {path}")
+    return path
+
+
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _network():
+    import torch
+    from torch import nn
+
+    class Encoder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(MEL_BANDS, DIMENSION, 3, batch_first=True)
+            self.linear = nn.Linear(DIMENSION, DIMENSION)
+
+        def forward(self, mels):
+            _, (hidden, _) = self.lstm(mels)
+            raw = torch.relu(self.linear(hidden[-1]))
+            return raw / torch.norm(raw, dim=1, keepdim=True).clamp_min(1e-9)
+
+    encoder = Encoder()
+    state = torch.load(weights_path(), map_location="cpu", weights_only=False)["model_state"]
+    encoder.load_state_dict({k: v for k, v in state.items() if k.startswith(("lstm.", "linear."))})
+    encoder.eval()
+    return encoder
+
+
+def mel_frames(samples: np.ndarray) -> np.ndarray:
+    """(frames, 40) mel power spectrogram of 16 kHz samples: one frame every 10 ms."""
+    import librosa
+
+    mel = librosa.feature.melspectrogram(
+        y=np.asarray(samples, dtype=np.float32), sr=SAMPLE_RATE, n_fft=400, hop_length=160, n_mels=MEL_BANDS
+    )
+    return mel.astype(np.float32).T
+
+
+def _loudness_scale(samples: np.ndarray) -> float:
+    """The power factor that brings these samples to the encoder's loudness (louder only, as Resemblyzer)."""
+    rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64)))) if samples.size else 0.0
+    if rms <= 1e-6:
+        return 1.0
+    change_db = TARGET_DBFS - 20 * np.log10(rms)
+    return float(10 ** (max(0.0, change_db) / 10))  # mel frames are power: amplitude squared
+
+
+def embed_windows(samples: np.ndarray, windows: list[tuple[float, float]], batch: int = 64) -> np.ndarray:
+    """One unit-length voice embedding per (start, end) window of the samples, in seconds.
+
+    Windows of 1.6 s run in batches; shorter ones (a word or two) run on their own, at whatever
+    length they have (the LSTM's last state, like Resemblyzer's own short utterances).
+    """
+    import torch
+
+    if not windows:
+        return np.zeros((0, DIMENSION), dtype=np.float32)
+    mels = mel_frames(samples)
+    out = np.zeros((len(windows), DIMENSION), dtype=np.float32)
+    inputs: list[np.ndarray] = []
+    for start, end in windows:
+        a = max(0, int(round(start / FRAME_SECONDS)))
+        b = min(len(mels), max(a + 1, int(round(end / FRAME_SECONDS))))
+        scale = _loudness_scale(samples[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)])
+        inputs.append(mels[a:b] * scale)
+    network = _network()
+    by_length: dict[int, list[int]] = {}
+    for i, frames in enumerate(inputs):
+        by_length.setdefault(len(frames), []).append(i)
+    with _lock, torch.inference_mode():
+        for length, members in by_length.items():
+            for j in range(0, len(members), batch):
+                part = members[j : j + batch]
+                stacked = torch.from_numpy(np.stack([inputs[i] for i in part]))
+                out[part] = network(stacked).numpy()
+    return out
+
+
+def centroid(vectors: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """The unit-length mean of some voice embeddings: one voice's print."""
+    mean = np.average(np.asarray(vectors, dtype=np.float64), axis=0, weights=weights)
+    norm = np.linalg.norm(mean)
+    return (mean / norm if norm > 0 else mean).astype(np.float32)
+
+
+__all__ = ["NAME", "DIMENSION", "VoiceError", "embed_windows", "centroid", "mel_frames", "weights_path"]
