@@ -1,19 +1,20 @@
 """Backups of a data directory: a consistent copy taken while ingest runs, and bringing one back.
 
-The SQLite store is copied with `VACUUM INTO` (one read transaction, so one committed state) and the
-vector index file as it stands (whole: it is only ever replaced by rename). The index may lag the
-copied store by the batch in flight; opening the copy reconciles it from the store, the source of truth.
+The SQLite store is copied in one read transaction (one committed state) and the vector index file
+as it stands (whole: it is only ever replaced by rename). The index may lag the copied store by the
+batch in flight; opening the copy reconciles it from the store, the source of truth.
 """
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
-import sqlite3
 from pathlib import Path
 
+from .faults import fault_point
 from .kb import DB_FILE, LOCK_FILE, BusyError, KnowledgeBase
+from .lock import holding
 from .store import StoreError
+from .store.backup import copy_store, is_whole, replace_store
 from .vectors import INDEX_FILE, SIDECAR_FILE
 
 
@@ -26,14 +27,7 @@ def backup(data_dir: Path, dest: Path) -> dict:
         raise StoreError(f"{dest} is not empty; back up into a new directory")
     dest.mkdir(parents=True, exist_ok=True)
     partial = dest / (DB_FILE + ".partial")
-    source = sqlite3.connect(f"file:{data_dir / DB_FILE}?mode=ro", uri=True, timeout=30)
-    try:
-        source.execute("VACUUM INTO ?", (str(partial),))
-    except sqlite3.Error as e:
-        partial.unlink(missing_ok=True)
-        raise StoreError(f"cannot copy the store to {dest} ({e})") from None
-    finally:
-        source.close()
+    copy_store(data_dir / DB_FILE, partial)
     for name in (INDEX_FILE, SIDECAR_FILE):
         if (data_dir / name).exists():
             shutil.copyfile(data_dir / name, dest / name)
@@ -47,49 +41,32 @@ def restore(backup_dir: Path, data_dir: Path) -> dict:
     source_path = backup_dir / DB_FILE
     if not source_path.exists():
         raise StoreError(f"{backup_dir} holds no Clout backup (no {DB_FILE})")
-    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
-    try:
-        if source.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
-            raise StoreError(f"the backup in {backup_dir} is damaged (SQLite integrity check failed)")
-        data_dir.mkdir(parents=True, exist_ok=True)
-        with open(data_dir / LOCK_FILE, "a+") as lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise BusyError(f"another Clout process is writing to {data_dir}; restore when it has finished") from None
-            target = sqlite3.connect(data_dir / DB_FILE, timeout=30)
-            try:
-                was = _generation(target)
-                # SQLite's backup API writes through the target's own journal: readers see old or new.
-                source.backup(target)
-                # Generations only go forward, so a running server notices the change and reloads.
-                target.execute("UPDATE meta SET value = ? WHERE key = 'generation'", (str(max(was, _generation(target)) + 1),))
-                target.commit()
-            finally:
-                target.close()
-            for name in (INDEX_FILE, SIDECAR_FILE):
-                if (backup_dir / name).exists():
-                    tmp = data_dir / (name + ".restoring")
-                    shutil.copyfile(backup_dir / name, tmp)
-                    os.replace(tmp, data_dir / name)
-    finally:
-        source.close()
+    if not is_whole(source_path):
+        raise StoreError(f"the backup in {backup_dir} is damaged (SQLite integrity check failed)")
+
+    def refused(holder: str) -> BusyError:
+        return BusyError(
+            f"another Clout process ({holder or 'another process'}) is writing to {data_dir}; "
+            "restore when it has finished"
+        )
+
+    # The restorer holds the writers' lock, under its own pid, so an ingest refused meanwhile names it.
+    with holding(data_dir / LOCK_FILE, refused):
+        fault_point("restore")
+        replace_store(source_path, data_dir / DB_FILE)
+        for name in (INDEX_FILE, SIDECAR_FILE):
+            if (backup_dir / name).exists():
+                tmp = data_dir / (name + ".restoring")
+                shutil.copyfile(backup_dir / name, tmp)
+                os.replace(tmp, data_dir / name)
     return _settle(data_dir)
-
-
-def _generation(db: sqlite3.Connection) -> int:
-    try:
-        row = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
-    except sqlite3.OperationalError:  # an empty target has no tables yet
-        return 0
-    return int(row[0]) if row else 0
 
 
 def _settle(data_dir: Path) -> dict:
     """Open the copy once: its index is reconciled with its store and saved; return its figures."""
     kb = KnowledgeBase(data_dir)
     try:
-        kb._save_vectors()
+        kb.save_vectors()
         return kb.stats()
     finally:
         kb.close()

@@ -87,7 +87,7 @@ def _matches(label: str, source: str) -> bool:
 
 def resolve(kb, relevant: dict[str, float]) -> dict[int, float]:
     """Labelled sources as {document id: grade}, duplicates credited to their originals."""
-    rows = kb.store.db.execute("SELECT id, source, duplicate_of FROM documents").fetchall()
+    rows = kb.store.document_sources()
     grades: dict[int, float] = {}
     for label, grade in relevant.items():
         for doc_id, source, original in rows:

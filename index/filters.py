@@ -52,23 +52,3 @@ class Filters:
 
     def without(self, name: str) -> "Filters":
         return replace(self, **{name: ""})
-
-    def sql(self, table: str = "documents") -> tuple[str, list]:
-        """A WHERE clause over the documents table (aliased `table`) and its parameters; originals only."""
-        clauses, params = [f"{table}.duplicate_of IS NULL"], []
-        if self.kind:
-            clauses.append(f"{table}.kind = ? COLLATE NOCASE")
-            params.append(self.kind)
-        if self.site:
-            clauses.append(f"{table}.site = ? COLLATE NOCASE")
-            params.append(self.site)
-        if self.author:
-            clauses.append(f"instr(lower({table}.author), lower(?)) > 0")
-            params.append(self.author)
-        if self.date_from:
-            clauses.append(f"{table}.date != '' AND substr({table}.date, 1, ?) >= ?")
-            params += [len(self.date_from), self.date_from]
-        if self.date_to:
-            clauses.append(f"{table}.date != '' AND substr({table}.date, 1, ?) <= ?")
-            params += [len(self.date_to), self.date_to]
-        return " AND ".join(clauses), params

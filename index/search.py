@@ -69,7 +69,7 @@ class Hit:
 
 @lru_cache(maxsize=8192)
 def _passages_with(store, generation: int, word: str) -> int:
-    return store.db.execute("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (f'"{word}"',)).fetchone()[0]
+    return store.passages_with(word)  # cached per generation: the counts change only when the store does
 
 
 def selective(kb, query: Query) -> Query:
@@ -99,23 +99,7 @@ def lexical(kb, query: Query, limit: int = CANDIDATES, filters: Filters | None =
         expression = phrases or words
     if not expression:
         return []
-    if not filters and doc_id is None:
-        # Duplicates have no chunks, so nothing needs the documents table: rank in FTS5 alone
-        # rather than joining every matching row before the LIMIT.
-        rows = kb.store.db.execute(
-            "SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts, 1.0, 0.5) LIMIT ?",
-            (expression, limit),
-        ).fetchall()
-        return [r[0] for r in rows]
-    where, params = (filters or Filters()).sql("d")
-    if doc_id is not None:
-        where, params = where + " AND c.document_id = ?", [*params, doc_id]
-    rows = kb.store.db.execute(
-        "SELECT f.rowid FROM chunks_fts f JOIN chunks c ON c.id = f.rowid JOIN documents d ON d.id = c.document_id "
-        f"WHERE chunks_fts MATCH ? AND {where} ORDER BY bm25(chunks_fts, 1.0, 0.5) LIMIT ?",
-        (expression, *params, limit),
-    ).fetchall()
-    return [r[0] for r in rows]
+    return kb.store.match(expression, limit, filters, doc_id)
 
 
 def allowed_chunks(kb, query: Query, filters: Filters | None, doc_id: int | None = None) -> list[int] | None:
@@ -123,14 +107,7 @@ def allowed_chunks(kb, query: Query, filters: Filters | None, doc_id: int | None
     filters = filters or Filters()
     if not filters and not query.phrases and doc_id is None:
         return None
-    where, params = filters.sql("d")
-    if doc_id is not None:
-        where, params = where + " AND c.document_id = ?", [*params, doc_id]
-    sql = f"SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE {where}"
-    if query.phrases:
-        sql += " AND c.id IN (SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ?)"
-        params = [*params, query.phrase_expression()]
-    return [r[0] for r in kb.store.db.execute(sql, params)]
+    return kb.store.allowed_chunks(filters, doc_id, query.phrase_expression() if query.phrases else "")
 
 
 def semantic(kb, query: Query, limit: int = CANDIDATES, filters: Filters | None = None, doc_id: int | None = None) -> list[int]:
@@ -249,37 +226,31 @@ def facets(kb, query: str, mode: str = "hybrid", filters: Filters | None = None)
         others = filters.without(field)
         ranked = ranked_chunks(kb, parsed, mode, others, None, _depth(MAX_K))
         docs = {c.document_id for c in kb.store.chunks([c for c, _ in ranked]).values()}
-        if not docs:
-            continue
-        marks = ",".join("?" * len(docs))
-        rows = kb.store.db.execute(
-            f"SELECT {field}, COUNT(*) FROM documents WHERE id IN ({marks}) GROUP BY {field} ORDER BY COUNT(*) DESC, {field}",
-            list(docs),
-        )
-        out[field] = {value: n for value, n in rows if value}
+        out[field] = kb.store.documents_per(field, docs)
     return out
 
 
 def _hit(kb, chunk, score: float, query: Query) -> Hit | None:
-    doc = kb.store.document(chunk.document_id)
+    doc = kb.store.document(chunk.document_id, segments=False)  # an episode's, when needed, in _episode_start
     if doc is None:
         return None
     shown = snippet(chunk.text, query.terms)
     return Hit(
-        doc_id=doc["id"], title=doc["title"], kind=doc["kind"], source=doc["source"], url=doc["url"],
+        doc_id=doc.id, title=doc.title, kind=doc.kind, source=doc.source, url=doc.url,
         text=chunk.text, snippet=shown, start=_episode_start(kb, doc, chunk, query), end=chunk.end, score=score,
-        chunk_id=chunk.id, author=doc["author"], date=doc["date"], site=doc["site"], audio_url=doc["audio_url"],
+        chunk_id=chunk.id, author=doc.author, date=doc.date, site=doc.site, audio_url=doc.audio_url,
         highlight=highlight(shown, query.terms),
     )
 
 
 def _episode_start(kb, doc, chunk, query: Query) -> float | None:
     """The second to play an episode passage from: where its best-matching sentence begins."""
-    if doc["kind"] != "episode" or chunk.start is None:
+    if doc.kind != "episode" or chunk.start is None:
         return chunk.start
     from .moments import best_start
 
-    inside = [s for s in kb.store.segments(chunk.document_id) if s[1] > chunk.start and s[0] < chunk.end]
+    segments = kb.store.segments(doc.id)
+    inside = [(s.start, s.end, s.text) for s in segments if s.end > chunk.start and s.start < chunk.end]
     moment = best_start(inside, query.text, kb.embedder.encode_query(query.text), kb.embedder.encode)
     return chunk.start if moment is None else moment
 

@@ -7,50 +7,16 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import tomllib
 import urllib.parse
-from dataclasses import dataclass
 
-from .store import Store
+from .store import Source, Store
 
 KINDS = ("auto", "feed", "sitemap", "site", "podcast")
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS sources (
-    name TEXT PRIMARY KEY,
-    url TEXT NOT NULL UNIQUE,
-    kind TEXT NOT NULL DEFAULT 'auto',
-    item_limit INTEGER,
-    added_at REAL NOT NULL,
-    last_sync REAL,
-    last_ok REAL,
-    last_error TEXT NOT NULL DEFAULT ''
-);
-CREATE TABLE IF NOT EXISTS source_items (
-    source_name TEXT NOT NULL REFERENCES sources(name) ON DELETE CASCADE ON UPDATE CASCADE,
-    item TEXT NOT NULL,
-    first_seen REAL NOT NULL,
-    last_seen REAL NOT NULL,
-    PRIMARY KEY (source_name, item)
-);
-"""
 
 
 class SourceError(Exception):
     """A source cannot be added, found or read from a file; the message says which and why."""
-
-
-@dataclass(frozen=True)
-class Source:
-    name: str
-    url: str
-    kind: str = "auto"
-    limit: int | None = None
-    last_sync: float | None = None
-    last_ok: float | None = None
-    last_error: str = ""
-    items: int = 0
 
 
 def default_name(url: str) -> str:
@@ -66,19 +32,17 @@ def default_name(url: str) -> str:
 
 
 class Sources:
-    """The sources table of one store."""
+    """The followed sources of one store: what may be added, under which name."""
 
     def __init__(self, store: Store):
         self.store = store
-        if not store.readonly:
-            store.db.executescript(SCHEMA)
 
     def add(self, url: str, kind: str = "auto", name: str = "", limit: int | None = None) -> Source:
         if kind not in KINDS:
             raise SourceError(f"{kind!r} is not a source kind; use one of {', '.join(KINDS)}")
-        existing = self.store.db.execute("SELECT name FROM sources WHERE url = ?", (url,)).fetchone()
+        existing = self.store.source_name_for_url(url)
         if existing:
-            raise SourceError(f"{url} is already followed as {existing[0]!r}")
+            raise SourceError(f"{url} is already followed as {existing!r}")
         if name:
             if self.get(name):
                 raise SourceError(f"a source named {name!r} exists already; choose another --name")
@@ -88,51 +52,27 @@ class Sources:
             while self.get(name):
                 n += 1
                 name = f"{base}-{n}"
-        with self.store.transaction() as db:
-            db.execute(
-                "INSERT INTO sources (name, url, kind, item_limit, added_at) VALUES (?, ?, ?, ?, ?)",
-                (name, url, kind, limit, time.time()),
-            )
+        self.store.insert_source(name, url, kind, limit)
         return self.get(name)
 
     def get(self, name: str) -> Source | None:
-        row = self.store.db.execute(_SELECT + " WHERE s.name = ? GROUP BY s.name", (name,)).fetchone()
-        return Source(*row) if row else None
+        return self.store.source(name)
 
     def all(self) -> list[Source]:
-        return [Source(*row) for row in self.store.db.execute(_SELECT + " GROUP BY s.name ORDER BY s.name")]
+        return self.store.sources()
 
     def items(self, name: str) -> list[str]:
-        return [r[0] for r in self.store.db.execute("SELECT item FROM source_items WHERE source_name = ? ORDER BY item", (name,))]
+        return self.store.source_items(name)
 
     def remove(self, name: str) -> list[str]:
         """Forget a source; returns the items it brought (the caller decides whether to drop them)."""
         items = self.items(name)
-        with self.store.transaction() as db:
-            db.execute("DELETE FROM source_items WHERE source_name = ?", (name,))
-            db.execute("DELETE FROM sources WHERE name = ?", (name,))
+        self.store.delete_source(name)
         return items
 
     def record(self, name: str, seen: list[str], error: str, dropped: list[str] = ()) -> None:
         """Remember one sync: which items the source listed, and what went wrong, if anything."""
-        now = time.time()
-        with self.store.transaction() as db:
-            db.executemany(
-                "INSERT INTO source_items (source_name, item, first_seen, last_seen) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (source_name, item) DO UPDATE SET last_seen = excluded.last_seen",
-                [(name, item, now, now) for item in seen],
-            )
-            db.executemany("DELETE FROM source_items WHERE source_name = ? AND item = ?", [(name, i) for i in dropped])
-            if error:
-                db.execute("UPDATE sources SET last_sync = ?, last_error = ? WHERE name = ?", (now, error, name))
-            else:
-                db.execute("UPDATE sources SET last_sync = ?, last_ok = ?, last_error = '' WHERE name = ?", (now, now, name))
-
-
-_SELECT = (
-    "SELECT s.name, s.url, s.kind, s.item_limit, s.last_sync, s.last_ok, s.last_error, COUNT(i.item) "
-    "FROM sources s LEFT JOIN source_items i ON i.source_name = s.name"
-)
+        self.store.record_visit(name, seen, error, dropped)
 
 
 def _toml_string(value: str) -> str:

@@ -6,7 +6,7 @@ Texts are real-looking (sentences of the seed corpus and the shared article page
 full-text search does real work. Vectors are synthetic but shaped like real ones: each sentence is
 embedded once with the real model, and a chunk's vector is the normalised sum of its sentences'
 vectors plus a little noise, so a query about a sentence finds the chunks that contain it. Stores are
-written in bulk straight through index/store.py's schema and index/vectors.py (not the embedder),
+written in bulk through the store's bulk loader and index/vectors.py (not the embedder),
 served by `clout serve` in a subprocess, and queried with distinct queries (no cache hits) from 1
 and from 8 concurrent clients. It prints one line per size and, with --out, writes the figures.
 """
@@ -97,7 +97,7 @@ def build_store(directory: Path, n_chunks: int, pool: list[str], pool_vectors: n
         vectors = np.stack([pool_vectors[p].sum(axis=0) for p in picks])
         vectors += 0.02 * rng.standard_normal(vectors.shape).astype(np.float32)
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-        docs, chunks, fts = [], [], []
+        docs, chunks = [], []
         for start in range(0, size, CHUNKS_PER_DOC):
             doc_id += 1
             part = texts[start : start + CHUNKS_PER_DOC]
@@ -112,22 +112,9 @@ def build_store(directory: Path, n_chunks: int, pool: list[str], pool_vectors: n
                 chunk_id += 1
                 vector = vectors[start + position]
                 chunks.append((chunk_id, doc_id, position, text, title, offset, offset + len(text), vector.astype("<f4").tobytes()))
-                fts.append((chunk_id, text, title))
                 offset += len(text) + 2
-        with store.transaction() as db:
-            db.executemany(
-                "INSERT INTO documents (id, source, kind, title, author, date, site, url, language, description, "
-                "audio_url, duration, content_hash, text, extra, added_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                docs,
-            )
-            db.executemany(
-                "INSERT INTO chunks (id, document_id, position, text, context, char_start, char_end, vector) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                chunks,
-            )
-            db.executemany("INSERT INTO chunks_fts (rowid, text, title) VALUES (?, ?, ?)", fts)
-    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        store.bulk_load(docs, chunks)
+    store.checkpoint()
     store_seconds = time.perf_counter() - started
     started = time.perf_counter()
     index = VectorIndex.build(embedder.dim, store.vectors, n_chunks)

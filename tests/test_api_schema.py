@@ -56,7 +56,7 @@ def test_the_api_keeps_its_openapi_promises(api_schema, path, mode, examples):
 def test_every_stored_document_conforms(app, api_schema):
     """Random ids rarely hit a stored one, so each real document (articles and episodes) is checked once."""
     operation = api_schema["/api/documents/{doc_id}"]["GET"]
-    ids = [row["id"] for row in app.extensions["clout_kb"].store.documents()]
+    ids = [doc.id for doc in app.extensions["clout_kb"].store.documents()]
     assert len(ids) >= 8
     for doc_id in ids:
         response = operation.Case(path_parameters={"doc_id": doc_id}).call_and_validate()

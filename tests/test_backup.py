@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 
@@ -61,3 +62,29 @@ def test_backup_refuses_a_non_empty_destination_and_restore_a_non_backup(corpus_
     (tmp_path / "empty").mkdir()
     result = clout("restore", str(tmp_path / "empty"), data_dir=tmp_path / "data")
     assert result.exit_code == 1 and "holds no Clout backup" in result.output
+
+
+def test_an_ingest_refused_during_a_restore_names_the_restorer(corpus_copy, tmp_path):
+    snapshot = tmp_path / "backup"
+    assert clout("backup", str(snapshot), data_dir=corpus_copy).exit_code == 0
+    (corpus_copy / "write.lock").write_text("pid 999999")  # what a writer long gone left behind
+    restorer = subprocess.Popen(
+        [sys.executable, "-m", "clout", "--data-dir", str(corpus_copy), "restore", str(snapshot)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "CLOUT_TEST_STOP_AT": "restore"},  # it stops itself once it holds the write lock
+    )
+    try:
+        _, status = os.waitpid(restorer.pid, os.WUNTRACED)
+        assert os.WIFSTOPPED(status), f"the restore ended before it held the lock: {restorer.stderr.read()}"
+        refused = clout("ingest", str(ROOT / "corpus"), data_dir=corpus_copy)
+    except BaseException:
+        restorer.kill()
+        raise
+    finally:
+        os.kill(restorer.pid, signal.SIGCONT)
+    out, err = restorer.communicate(timeout=300)
+    assert restorer.returncode == 0, err
+    assert "restored" in out
+    assert refused.exit_code == 1
+    assert f"another Clout process (pid {restorer.pid}) is writing to" in refused.output, refused.output
+    assert "999999" not in refused.output

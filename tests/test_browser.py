@@ -52,7 +52,7 @@ def sites(corpus_data, tmp_path_factory):
     kb = KnowledgeBase(data, readonly=True)
     clout, clout_server = serve(create_app(settings, kb, {"CLOUT_PAGE_SIZE": 4}))
     page["html"] = HOST_PAGE.format(clout=clout)
-    episode = kb.store.document_by_source("test:episode/ask-not")["id"]
+    episode = kb.store.document_by_source("test:episode/ask-not").id
     yield {"clout": clout, "allowed": allowed, "other": other, "episode": episode}
     for server in (allowed_server, other_server, clout_server):
         server.close()

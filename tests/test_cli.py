@@ -88,7 +88,7 @@ def test_page_debris_never_reaches_the_index(corpus_data):
     from clout.index.kb import KnowledgeBase
 
     kb = KnowledgeBase(corpus_data, readonly=True)
-    texts = " ".join(r[0] for r in kb.store.db.execute("SELECT text FROM chunks")).lower()
+    texts = " ".join(c.text for c in kb.store.chunks(kb.store.chunk_ids().tolist()).values()).lower()
     for debris in ("share on linkedin", "you may also like", "please enter your comment", "leave a reply",
                    "neo-authoritarian", "lecture halls without lectures", "1 min read", "share this"):
         assert debris not in texts, debris

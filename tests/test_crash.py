@@ -92,7 +92,7 @@ def forget_some(data_dir, rng: random.Random) -> None:
     """Remove half the notes, so the next run has real work to be killed in."""
     kb = KnowledgeBase(data_dir)
     with kb.writing():
-        stored = [row["source"] for row in kb.store.documents()]
+        stored = [doc.source for doc in kb.store.documents()]
         for source in rng.sample(stored, max(0, len(stored) - NOTES // 2)):
             kb.remove(source)
     kb.close()

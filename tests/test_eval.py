@@ -72,7 +72,7 @@ def test_labels_match_paths_and_wildcards_and_credit_originals(search_data):
     from clout.index.kb import KnowledgeBase
 
     kb = KnowledgeBase(search_data, readonly=True)
-    original = kb.store.db.execute("SELECT duplicate_of FROM documents WHERE duplicate_of IS NOT NULL").fetchone()[0]
+    original = next(d.duplicate_of for d in kb.store.documents() if d.duplicate_of is not None)
     assert resolve(kb, {"articles/02-help-when-you-have-no-clout.txt": 2}) == {original: 2.0}
     assert len(resolve(kb, {"episodes/*": 1})) == 2
     assert resolve(kb, {"nowhere.txt": 2}) == {}

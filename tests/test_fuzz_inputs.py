@@ -125,10 +125,8 @@ def snapshot(data_dir: Path) -> dict:
     kb = KnowledgeBase(data_dir, readonly=True)
     try:
         return {
-            row["source"]: (dict(row), kb.store.db.execute(
-                "SELECT id, position, text FROM chunks WHERE document_id = ? ORDER BY position", (row["id"],)
-            ).fetchall())
-            for row in kb.store.documents()
+            doc.source: (doc, [(c.id, c.position, c.text) for c in kb.store.document_chunks(doc.id)])
+            for doc in kb.store.documents()
         }
     finally:
         kb.close()

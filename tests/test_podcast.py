@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import asdict
 
 import pytest
 
@@ -34,7 +35,7 @@ def documents(data_dir) -> dict:
     from clout.index.kb import KnowledgeBase
 
     kb = KnowledgeBase(data_dir, readonly=True)
-    return {row["source"]: dict(row) for row in kb.store.documents()}
+    return {doc.source: asdict(doc) for doc in kb.store.documents()}
 
 
 def test_a_feed_on_loopback_is_ingested_end_to_end(httpserver, tmp_path, data_dir):
@@ -137,8 +138,8 @@ def test_a_sidecar_transcript_is_used_instead_of_transcribing(tmp_path, data_dir
     result = clout("ingest", str(audio), data_dir=data_dir)
     assert result.exit_code == 0, result.output
     doc = documents(data_dir)[str(audio)]
-    assert doc["text"] == "Spoken words from the publisher." and json.loads(doc["extra"])["transcript"] == "publisher"
-    assert json.loads(doc["extra"])["audio_path"] == str(audio.resolve())
+    assert doc["text"] == "Spoken words from the publisher." and doc["extra"]["transcript"] == "publisher"
+    assert doc["extra"]["audio_path"] == str(audio.resolve())
 
 
 def test_the_same_audio_is_transcribed_once(tmp_path, data_dir, monkeypatch):

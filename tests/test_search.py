@@ -91,7 +91,7 @@ def test_pages_do_not_overlap(kb):
 def test_recorded_duplicate_never_appears(kb):
     from clout.index.search import search
 
-    duplicate = kb.store.db.execute("SELECT source FROM documents WHERE duplicate_of IS NOT NULL").fetchone()[0]
+    duplicate = next(d.source for d in kb.store.documents() if d.duplicate_of is not None)
     assert duplicate.endswith("02-help-when-you-have-no-clout.txt")
     for query in ("Pierre Trudeau parliamentary intern", "help you when you have no clout", '"Net Promoter Scores"'):
         for mode in ("hybrid", "lexical", "semantic"):

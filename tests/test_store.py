@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import signal
 import subprocess
 import textwrap
@@ -130,3 +131,21 @@ def test_two_writers_are_serialised_with_a_clear_message(corpus_copy):
         result = clout("ingest", str(ROOT / "corpus"), data_dir=corpus_copy)
     assert result.exit_code == 1
     assert "another Clout process" in result.output and "is writing to" in result.output
+
+
+SQL_CALL = re.compile(r"\.(execute|executemany|executescript|backup)\(|\bsqlite3\b")
+
+
+def test_no_sql_is_written_outside_the_store():
+    """index/store/ is the one owner of persistence: no other module of the product or its scripts talks SQL."""
+    store = ROOT / "index" / "store"
+    assert list(store.glob("*.py")), "the store package moved: update this test"
+    offenders = []
+    for folder in ("clout", "ingest", "index", "web", "scripts"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            if store in path.parents:
+                continue
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if SQL_CALL.search(line):
+                    offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert not offenders, "\n".join(offenders)

@@ -99,7 +99,7 @@ def test_knowledge_base_switches_structure_and_keeps_answers(corpus_copy, monkey
     kb = KnowledgeBase(corpus_copy)
     assert kb.vectors.kind == "exact"
     with kb.writing():
-        kb._dirty = True  # a batch that added nothing still saves, and the save restructures
+        kb.mirror.dirty = True  # a batch that added nothing still saves, and the save restructures
     assert kb.vectors.kind.startswith("ivf")
     assert any("rebuilt as ivf" in n for n in kb.notices)
     assert json.loads((corpus_copy / SIDECAR_FILE).read_text())["structure"].startswith("ivf")

@@ -9,6 +9,7 @@ from urllib.parse import quote
 import pytest
 
 import webkb
+from clout.document import Segment
 from clout.index.query import parse
 from clout.index.search import highlight
 from clout.web.present import paragraphs, safe_highlight, text_fragment
@@ -38,7 +39,7 @@ def client(app):
 
 
 def doc_id(app, source: str) -> int:
-    return app.extensions["clout_kb"].store.document_by_source(source)["id"]
+    return app.extensions["clout_kb"].store.document_by_source(source).id
 
 
 # -- the API -------------------------------------------------------------------------------------
@@ -195,7 +196,8 @@ def test_text_fragment_escapes_its_own_syntax():
 
 
 def test_transcript_segments_become_paragraphs_at_pauses_and_length():
-    segments = [(0.0, 2.0, "One."), (2.0, 4.0, "Two."), (10.0, 12.0, "After a pause."), (12.0, 14.0, "x" * 600), (14.0, 15.0, "End.")]
+    segments = [Segment(*s) for s in
+                [(0.0, 2.0, "One."), (2.0, 4.0, "Two."), (10.0, 12.0, "After a pause."), (12.0, 14.0, "x" * 600), (14.0, 15.0, "End.")]]
     assert paragraphs(segments) == [(0.0, "One. Two."), (10.0, "After a pause. " + "x" * 600), (14.0, "End.")]
 
 

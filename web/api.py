@@ -1,8 +1,6 @@
 """The JSON API: /api/search returns exactly what `clout search --json` prints; one error shape for all failures."""
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, current_app, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
@@ -58,31 +56,31 @@ def api_search():
     return jsonify(results_json(params.q, hits))
 
 
-def document_json(row, segments) -> dict:
+def document_json(doc) -> dict:
     """A stored document as the API shows it; a local audio path is never disclosed, only its /media URL."""
-    has_audio = row["kind"] == "episode" and bool(row["audio_url"] or json.loads(row["extra"] or "{}").get("audio_path"))
+    has_audio = doc.kind == "episode" and bool(doc.audio_url or doc.extra.get("audio_path"))
     return {
-        "doc_id": row["id"],
-        "kind": row["kind"],
-        "title": row["title"],
-        "source": row["source"],
-        "url": row["url"],
-        "author": row["author"],
-        "date": row["date"],
-        "site": row["site"],
-        "duration": row["duration"],
-        "media_url": url_for("media.audio", doc_id=row["id"], _external=True) if has_audio else None,
-        "text": row["text"],
-        "segments": [{"start": s, "end": e, "text": t} for s, e, t in segments],
+        "doc_id": doc.id,
+        "kind": doc.kind,
+        "title": doc.title,
+        "source": doc.source,
+        "url": doc.url,
+        "author": doc.author,
+        "date": doc.date,
+        "site": doc.site,
+        "duration": doc.duration,
+        "media_url": url_for("media.audio", doc_id=doc.id, _external=True) if has_audio else None,
+        "text": doc.text,
+        "segments": [{"start": s.start, "end": s.end, "text": s.text} for s in doc.segments],
     }
 
 
 @bp.get("/documents/<int:doc_id>")
 def api_document(doc_id: int):
-    row = _kb().store.document(doc_id)
-    if row is None:
+    doc = _kb().store.document(doc_id)
+    if doc is None:
         return error(404, f"there is no document {doc_id}")
-    return jsonify(document_json(row, _kb().store.segments(doc_id)))
+    return jsonify(document_json(doc))
 
 
 @bp.get("/health")

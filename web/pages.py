@@ -99,26 +99,25 @@ def results():
 
 @bp.get("/documents/<int:doc_id>")
 def document(doc_id: int):
-    row = _kb().store.document(doc_id)
-    if row is None:
+    doc = _kb().store.document(doc_id)
+    if doc is None:
         abort(404, description=f"There is no document {doc_id}.")
     try:
         t = max(0.0, float(request.args.get("t", 0) or 0))
     except ValueError:
         t = 0.0
-    is_episode = row["kind"] == "episode"
-    segments = _kb().store.segments(doc_id) if is_episode else []
-    paras = paragraphs(segments) if segments else []
+    is_episode = doc.kind == "episode"
+    paras = paragraphs(doc.segments) if is_episode and doc.segments else []
     current = max((start for start, _ in paras if start <= t), default=None) if t else None
     return render_template(
         "document.html",
-        doc=row,
+        doc=doc,
         t=t,
         transcript=paras,
         current=current,
-        text=[] if paras else article_paragraphs(row["text"]),
+        text=[] if paras else article_paragraphs(doc.text),
         media=url_for("media.audio", doc_id=doc_id) if is_episode else "",
-        original=row["url"] if row["url"].startswith(("http://", "https://")) else "",
+        original=doc.url if doc.url.startswith(("http://", "https://")) else "",
     )
 
 

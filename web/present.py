@@ -6,6 +6,8 @@ from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
+from clout.document import Segment
+
 _MARK = re.compile(r"(</?mark>)")
 _ENTITY_ONLY = re.compile(r"^[^<>]*$")
 
@@ -35,12 +37,12 @@ def safe_highlight(value: str) -> Markup:
     return Markup("".join(p if p in ("<mark>", "</mark>") or _ENTITY_ONLY.match(p) else str(escape(p)) for p in parts))
 
 
-def paragraphs(segments, max_chars: int = 500, max_seconds: float = 30.0, max_gap: float = 2.0) -> list[tuple[float, str]]:
+def paragraphs(segments: list[Segment], max_chars: int = 500, max_seconds: float = 30.0, max_gap: float = 2.0) -> list[tuple[float, str]]:
     """Transcript segments grouped into paragraphs of about half a minute, broken early at pauses: (start, text)."""
     out: list[tuple[float, str]] = []
     start, parts, length, last_end = None, [], 0, None
-    for seg_start, seg_end, text in segments:
-        text = text.strip()
+    for segment in segments:
+        seg_start, seg_end, text = segment.start, segment.end, segment.text.strip()
         if not text:
             continue
         pause = last_end is not None and seg_start - last_end > max_gap

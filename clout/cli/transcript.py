@@ -14,15 +14,13 @@ from . import cli, pass_state
 def transcript(state, episode, fmt, output):
     """Print the transcript of EPISODE (the path or URL it was ingested from, or its document id)."""
     from clout.ingest.captions import format_captions
-    from clout.document import Segment
 
     store = state.kb(readonly=True).store
-    row = store.document_by_source(episode)
-    if row is None and episode.isdigit():
-        row = store.document(int(episode))
-    if row is None:
+    doc = store.document_by_source(episode)
+    if doc is None and episode.isdigit():
+        doc = store.document(int(episode))
+    if doc is None:
         raise click.ClickException(f"{episode}: no such document in {state.settings.data_dir}")
-    segments = [Segment(*s) for s in store.segments(row["id"])]
-    if row["kind"] != "episode" or not segments:
-        raise click.ClickException(f"{episode}: it is an {row['kind']} with no timed transcript")
-    output.write(format_captions(segments, fmt, title=row["title"]))
+    if doc.kind != "episode" or not doc.segments:
+        raise click.ClickException(f"{episode}: it is an {doc.kind} with no timed transcript")
+    output.write(format_captions(doc.segments, fmt, title=doc.title))

@@ -6,13 +6,11 @@ is not re-embedded (content hash). A source that fails keeps its last good conte
 """
 from __future__ import annotations
 
-import fcntl
-import os
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
+from clout.index.lock import holding
 from clout.index.sources import Source, Sources
 
 SYNC_LOCK = "sync.lock"
@@ -44,21 +42,12 @@ class SourceReport:
         return f"{self.source.name}: " + ", ".join(parts)
 
 
-@contextmanager
 def sync_lock(data_dir):
     """One sync at a time per data directory, with the holder named in the message."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    with open(data_dir / SYNC_LOCK, "a+") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            lock.seek(0)
-            raise SyncBusy(f"another `clout sync` ({lock.read().strip() or 'unknown pid'}) is running on {data_dir}") from None
-        lock.seek(0)
-        lock.truncate()
-        lock.write(f"pid {os.getpid()}")
-        lock.flush()
-        yield
+    def refused(holder: str) -> SyncBusy:
+        return SyncBusy(f"another `clout sync` ({holder or 'unknown pid'}) is running on {data_dir}")
+
+    return holding(data_dir / SYNC_LOCK, refused)
 
 
 def source_options(source: Source, base):

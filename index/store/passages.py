@@ -1,0 +1,85 @@
+"""The queries search asks of the store: BM25 matches in chunks_fts, the chunks filters allow, facet counts.
+
+Search decides what to ask (the match expression, the depth, which filters); this module is how it
+is asked in SQL. Filters arrive as an object with kind, site, author, date_from and date_to.
+"""
+from __future__ import annotations
+
+# Full-text columns weighted: the passage's text above the title and heading indexed with it.
+_BM25 = "bm25(chunks_fts, 1.0, 0.5)"
+FACET_FIELDS = ("kind", "site")
+
+
+def _where(filters, table: str) -> tuple[str, list]:
+    """A WHERE clause over the documents table (aliased `table`) and its parameters; originals only."""
+    clauses, params = [f"{table}.duplicate_of IS NULL"], []
+    if filters is None:
+        return clauses[0], params
+    if filters.kind:
+        clauses.append(f"{table}.kind = ? COLLATE NOCASE")
+        params.append(filters.kind)
+    if filters.site:
+        clauses.append(f"{table}.site = ? COLLATE NOCASE")
+        params.append(filters.site)
+    if filters.author:
+        clauses.append(f"instr(lower({table}.author), lower(?)) > 0")
+        params.append(filters.author)
+    if filters.date_from:
+        clauses.append(f"{table}.date != '' AND substr({table}.date, 1, ?) >= ?")
+        params += [len(filters.date_from), filters.date_from]
+    if filters.date_to:
+        clauses.append(f"{table}.date != '' AND substr({table}.date, 1, ?) <= ?")
+        params += [len(filters.date_to), filters.date_to]
+    return " AND ".join(clauses), params
+
+
+class PassageQueries:
+    """Read-only queries over chunks_fts, chunks and documents (a mixin of Store: uses self.db)."""
+
+    def match(self, expression: str, limit: int, filters=None, doc_id: int | None = None) -> list[int]:
+        """Chunk ids matching an FTS5 expression, best BM25 first, within the filters (and one document)."""
+        if not filters and doc_id is None:
+            # Duplicates have no chunks, so nothing needs the documents table: rank in FTS5 alone
+            # rather than joining every matching row before the LIMIT.
+            rows = self.db.execute(
+                f"SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY {_BM25} LIMIT ?", (expression, limit)
+            ).fetchall()
+            return [r[0] for r in rows]
+        where, params = _where(filters, "d")
+        if doc_id is not None:
+            where, params = where + " AND c.document_id = ?", [*params, doc_id]
+        rows = self.db.execute(
+            "SELECT f.rowid FROM chunks_fts f JOIN chunks c ON c.id = f.rowid JOIN documents d ON d.id = c.document_id "
+            f"WHERE chunks_fts MATCH ? AND {where} ORDER BY {_BM25} LIMIT ?",
+            (expression, *params, limit),
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def allowed_chunks(self, filters=None, doc_id: int | None = None, phrases: str = "") -> list[int]:
+        """Ids of the chunks of original documents within the filters (and one document), containing the phrases."""
+        where, params = _where(filters, "d")
+        if doc_id is not None:
+            where, params = where + " AND c.document_id = ?", [*params, doc_id]
+        sql = f"SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE {where}"
+        if phrases:
+            sql += " AND c.id IN (SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ?)"
+            params = [*params, phrases]
+        return [r[0] for r in self.db.execute(sql, params)]
+
+    def passages_with(self, word: str) -> int:
+        """How many chunks contain the word (as the full-text index stems it)."""
+        return self.db.execute("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (f'"{word}"',)).fetchone()[0]
+
+    def documents_per(self, field: str, doc_ids) -> dict[str, int]:
+        """{value: how many of these documents have it} for a facet field (kind, site), most first; empty values left out."""
+        if field not in FACET_FIELDS:
+            raise ValueError(f"{field!r} is not a facet; use one of {', '.join(FACET_FIELDS)}")
+        doc_ids = list(doc_ids)
+        if not doc_ids:
+            return {}
+        marks = ",".join("?" * len(doc_ids))
+        rows = self.db.execute(
+            f"SELECT {field}, COUNT(*) FROM documents WHERE id IN ({marks}) GROUP BY {field} ORDER BY COUNT(*) DESC, {field}",
+            doc_ids,
+        )
+        return {value: n for value, n in rows if value}

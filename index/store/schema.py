@@ -1,0 +1,80 @@
+"""The tables of a Clout store, all in one place: what a data directory's clout.db holds."""
+from __future__ import annotations
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    title TEXT NOT NULL DEFAULT '',
+    author TEXT NOT NULL DEFAULT '',
+    date TEXT NOT NULL DEFAULT '',
+    site TEXT NOT NULL DEFAULT '',
+    url TEXT NOT NULL DEFAULT '',
+    language TEXT NOT NULL DEFAULT '',
+    description TEXT NOT NULL DEFAULT '',
+    audio_url TEXT NOT NULL DEFAULT '',
+    duration REAL,
+    content_hash TEXT NOT NULL,
+    text TEXT NOT NULL,
+    fingerprint BLOB,
+    duplicate_of INTEGER REFERENCES documents(id) ON DELETE SET NULL,
+    extra TEXT NOT NULL DEFAULT '{}',
+    added_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_content_hash ON documents(content_hash);
+CREATE INDEX IF NOT EXISTS documents_duplicate_of ON documents(duplicate_of);
+CREATE TABLE IF NOT EXISTS segments (
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    start REAL NOT NULL,
+    end REAL NOT NULL,
+    text TEXT NOT NULL,
+    PRIMARY KEY (document_id, position)
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    context TEXT NOT NULL DEFAULT '',
+    char_start INTEGER NOT NULL,
+    char_end INTEGER NOT NULL,
+    start REAL,
+    end REAL,
+    vector BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_document ON chunks(document_id, position);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    text, title, tokenize = 'porter unicode61 remove_diacritics 2'
+);
+CREATE TABLE IF NOT EXISTS transcripts (
+    audio_hash TEXT NOT NULL,
+    model TEXT NOT NULL,
+    language TEXT NOT NULL DEFAULT '',
+    segments TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (audio_hash, model)
+);
+CREATE TABLE IF NOT EXISTS sources (
+    name TEXT PRIMARY KEY,
+    url TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL DEFAULT 'auto',
+    item_limit INTEGER,
+    added_at REAL NOT NULL,
+    last_sync REAL,
+    last_ok REAL,
+    last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS source_items (
+    source_name TEXT NOT NULL REFERENCES sources(name) ON DELETE CASCADE ON UPDATE CASCADE,
+    item TEXT NOT NULL,
+    first_seen REAL NOT NULL,
+    last_seen REAL NOT NULL,
+    PRIMARY KEY (source_name, item)
+);
+"""
