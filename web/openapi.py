@@ -36,6 +36,8 @@ _HIT = {
         "date": {"type": "string"},
         "site": {"type": "string", "description": "Site name, or the show of an episode"},
         "audio_url": {"type": "string"},
+        "speaker": {"type": "string", "description": "Who speaks at `start` in an episode: a name, or \"Speaker 1\" where nothing says who"},
+        "chapter": {"type": "string", "description": "The title of the episode's chapter playing at `start`"},
     },
 }
 
@@ -63,6 +65,7 @@ def openapi_document(server: str) -> dict:
                         _query("author", {"type": "string"}, "Only this author"),
                         _query("date_from", {"type": "string", "format": "date"}, "Published on or after"),
                         _query("date_to", {"type": "string", "format": "date"}, "Published on or before"),
+                        _query("speaker", {"type": "string", "maxLength": 300}, "Only episode passages where this speaker speaks (the whole name)"),
                         _query("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
                                "How many results to skip (for more results)"),
                     ],
@@ -137,7 +140,28 @@ def openapi_document(server: str) -> dict:
                             "items": {
                                 "type": "object",
                                 "required": ["start", "end", "text"],
-                                "properties": {"start": {"type": "number"}, "end": {"type": "number"}, "text": {"type": "string"}},
+                                "properties": {
+                                    "start": {"type": "number"}, "end": {"type": "number"}, "text": {"type": "string"},
+                                    "speaker": {"type": "string", "description": "Who speaks: a name, \"Speaker 1\", or \"\" when not known"},
+                                },
+                            },
+                        },
+                        "people": {
+                            "type": "array",
+                            "description": "The people the episode names (podcast:person, voice tags, voices recognised from earlier episodes)",
+                            "items": {
+                                "type": "object",
+                                "required": ["name", "role"],
+                                "properties": {"name": {"type": "string"}, "role": {"type": "string", "description": "host, guest ... ('' when not said)"}},
+                            },
+                        },
+                        "chapters": {
+                            "type": "array",
+                            "description": "The publisher's chapters, or chapters Clout made from the transcript's topics",
+                            "items": {
+                                "type": "object",
+                                "required": ["start", "title"],
+                                "properties": {"start": {"type": "number"}, "title": {"type": "string"}},
                             },
                         },
                     },

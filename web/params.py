@@ -59,6 +59,7 @@ def parse_search(args, default_k: int = 5) -> SearchParams:
         author=(args.get("author") or "")[:300],
         date_from=args.get("date_from") or "",
         date_to=args.get("date_to") or "",
+        speaker=(args.get("speaker") or "")[:300],
     )
     return SearchParams(
         q=q.strip(),
