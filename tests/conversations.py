@@ -185,12 +185,31 @@ def people_of(script: list[tuple[str, str, str]]) -> list[tuple[str, str]]:
     return [(name, "host" if i == 0 else "guest") for i, name in enumerate(names)]
 
 
-def score(turns: list[Turn], segments, mapping: dict[str, str] | None = None) -> float:
+def channel_turns(channels: np.ndarray, names=("left", "right"), gap: float = 0.5) -> list[Turn]:
+    """Reference turns of a recording with a voice on each channel: where each channel is audible
+    (10 ms frames above 2 % of its peak, pauses under `gap` bridged)."""
+    turns = []
+    for samples, name in zip(channels, names):
+        frames = len(samples) // 160
+        energy = np.abs(samples[: frames * 160]).reshape(frames, 160).max(axis=1)
+        loud = np.flatnonzero(energy > 0.02 * float(energy.max() or 1))
+        start = prev = None
+        for f in list(loud) + [None]:
+            if f is not None and prev is not None and (f - prev) * 0.01 <= gap:
+                prev = f
+                continue
+            if start is not None:
+                turns.append(Turn(round(start * 0.01, 2), round((prev + 1) * 0.01, 2), name, ""))
+            start = prev = f
+    return turns
+
+
+def score(turns: list[Turn], segments, named: bool = False) -> float:
     """Time-weighted share of the reference speech carrying the right label.
 
-    `segments` have start, end and speaker. With `mapping` None the labels are matched to the
-    reference speakers one to one in the way that scores best (so "Speaker 1" can be right);
-    otherwise a label must equal the reference name. Speech no segment covers counts as wrong.
+    `segments` have start, end and speaker. Unless `named`, labels are matched to the reference
+    speakers one to one in the way that scores best (so "Speaker 1" can be right); `named` wants
+    each label to be the reference speaker's name. Speech no segment covers counts as wrong.
     """
     labels = sorted({s.speaker for s in segments})
     speakers = sorted({t.speaker for t in turns})
@@ -201,7 +220,7 @@ def score(turns: list[Turn], segments, mapping: dict[str, str] | None = None) ->
             if shared > 0:
                 overlap[speakers.index(t.speaker), labels.index(s.speaker)] += shared
     total = sum(t.end - t.start for t in turns)
-    if mapping is None:
+    if not named:
         from scipy.optimize import linear_sum_assignment
 
         rows, cols = linear_sum_assignment(-overlap)
