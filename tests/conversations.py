@@ -209,8 +209,17 @@ def score(turns: list[Turn], segments, named: bool = False) -> float:
 
     `segments` have start, end and speaker. Unless `named`, labels are matched to the reference
     speakers one to one in the way that scores best (so "Speaker 1" can be right); `named` wants
-    each label to be the reference speaker's name. Speech no segment covers counts as wrong.
+    each label to be the reference speaker's name. Speech no segment covers counts as wrong; a pause
+    between two segments of the same speaker carries their label (a turn's sentences are segments of
+    their own, and the reference turns include the pauses between sentences).
     """
+    spans: list[Turn] = []
+    for s in sorted(segments, key=lambda s: s.start):
+        if spans and spans[-1].speaker == s.speaker and s.start - spans[-1].end < 2.0:
+            spans[-1] = Turn(spans[-1].start, max(spans[-1].end, s.end), s.speaker, "")
+        else:
+            spans.append(Turn(s.start, s.end, s.speaker, ""))
+    segments = spans
     labels = sorted({s.speaker for s in segments})
     speakers = sorted({t.speaker for t in turns})
     overlap = np.zeros((len(speakers), len(labels)))
