@@ -1,6 +1,6 @@
 """Who speaks when: voice embeddings of the speech, clustered into voices, each word given its voice.
 
-Speech is where Whisper heard words. Windows of 1.6 s every 0.4 s inside each stretch of speech
+Speech is where Whisper heard words. Windows of 1.6 s every 0.8 s inside each stretch of speech
 are embedded (ingest/voices.py) and clustered by scikit-learn's agglomerative clustering (cosine
 distance, average linkage, a distance threshold: the number of voices is not known in advance).
 Each word then takes a voice by a Viterbi pass over the words: a word scores each voice by how much
@@ -20,7 +20,7 @@ from clout.document import Segment
 from . import voices
 
 WINDOW = 1.6
-STEP = 0.4
+STEP = 0.8
 MIN_WINDOW = 0.3
 REGION_GAP = 0.3  # words closer than this are one stretch of speech
 # Clusters closer than this cosine distance are one voice (chosen on the tuning conversations;
@@ -67,7 +67,7 @@ def speech_regions(words: list[Segment], gap: float = REGION_GAP) -> list[tuple[
 
 
 def windows_of(regions: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """1.6 s windows every 0.4 s inside each region, the last one flush with its end; a shorter
+    """1.6 s windows every 0.8 s inside each region, the last one flush with its end; a shorter
     region is one window of its own length."""
     out = []
     for a, b in regions:

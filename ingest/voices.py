@@ -106,13 +106,29 @@ def embed_windows(samples: np.ndarray, windows: list[tuple[float, float]], batch
     by_length: dict[int, list[int]] = {}
     for i, frames in enumerate(inputs):
         by_length.setdefault(len(frames), []).append(i)
-    with _lock, torch.inference_mode():
+    with _lock, torch.inference_mode(), _one_thread(torch):
         for length, members in by_length.items():
             for j in range(0, len(members), batch):
                 part = members[j : j + batch]
                 stacked = torch.from_numpy(np.stack([inputs[i] for i in part]))
                 out[part] = network(stacked).numpy()
     return out
+
+
+class _one_thread:
+    """An LSTM steps through its frames one small product at a time: a second thread only adds
+    hand-over. Measured on 58 windows on a busy 2-core machine: 0.5 s on one thread, 3-4 s on two."""
+
+    def __init__(self, torch):
+        self.torch = torch
+
+    def __enter__(self):
+        self.threads = self.torch.get_num_threads()
+        self.torch.set_num_threads(1)
+
+    def __exit__(self, *exc):
+        self.torch.set_num_threads(self.threads)
+        return False
 
 
 def centroid(vectors: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
