@@ -340,3 +340,14 @@ def test_a_recording_with_a_voice_on_each_channel_is_diarized_by_channel(data_di
     accuracy = conversations.score(turns, labelled, named=True)
     print(f"two-channel clip: {accuracy:.3f} of the speech carries the right voice")
     assert accuracy >= 0.9
+
+
+def test_the_narrated_corpus_episodes_are_one_named_voice_with_chapters(corpus_data):
+    """Real audio of one synthetic voice: one voice found, named by the feed's narrator; chapters made."""
+    episodes = [d for d in documents(corpus_data).values() if d.kind == "episode"]
+    assert len(episodes) == 2
+    for doc in episodes:
+        assert {s.speaker for s in doc.segments} == {"Hibari (synthetic voice)"}, doc.source
+        assert [(p.name, p.role) for p in doc.people] == [("Hibari (synthetic voice)", "narrator")]
+        assert doc.chapters and doc.chapters[0].start < 2.0
+        assert all(len(c.title) <= 80 and c.title.rstrip("…")[:20] in doc.text for c in doc.chapters), doc.chapters
