@@ -142,7 +142,7 @@ def openapi_document(server: str) -> dict:
                                 "required": ["start", "end", "text"],
                                 "properties": {
                                     "start": {"type": "number"}, "end": {"type": "number"}, "text": {"type": "string"},
-                                    "speaker": {"type": "string", "description": "Who speaks: a name, \"Speaker 1\", or \"\" when not known"},
+                                    "speaker": {"type": "string", "description": "Who speaks: a name, or \"Speaker 1\" where nothing says who; absent when not known"},
                                 },
                             },
                         },
