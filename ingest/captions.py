@@ -64,7 +64,17 @@ def _cues(text: str) -> list[Segment]:
                     speaker = _speaker(voice.group(1)) if voice else ""
                     out.append(Segment(seconds(timing["start"]), seconds(timing["end"]), words, speaker))
                 break
-    return _prefixed_speakers(out)
+    return _prefixed_speakers(_voices_carry_on(out))
+
+
+def _voices_carry_on(segments: list[Segment]) -> list[Segment]:
+    """In a file with voice tags, a cue without one is the last voice still speaking: captions tag
+    the cue where a turn starts and break the turn's lines into untagged cues after it."""
+    out, current = [], ""
+    for seg in segments:
+        current = seg.speaker or current
+        out.append(seg if seg.speaker or not current else Segment(seg.start, seg.end, seg.text, current))
+    return out
 
 
 def _prefixed_speakers(segments: list[Segment]) -> list[Segment]:

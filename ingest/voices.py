@@ -65,14 +65,31 @@ def _network():
     return encoder
 
 
-def mel_frames(samples: np.ndarray) -> np.ndarray:
-    """(frames, 40) mel power spectrogram of 16 kHz samples: one frame every 10 ms."""
+N_FFT, HOP = 400, 160  # 25 ms windows every 10 ms
+
+
+@lru_cache(maxsize=1)
+def _mel_basis() -> np.ndarray:
     import librosa
 
-    mel = librosa.feature.melspectrogram(
-        y=np.asarray(samples, dtype=np.float32), sr=SAMPLE_RATE, n_fft=400, hop_length=160, n_mels=MEL_BANDS
-    )
-    return mel.astype(np.float32).T
+    return librosa.filters.mel(sr=SAMPLE_RATE, n_fft=N_FFT, n_mels=MEL_BANDS).astype(np.float32)
+
+
+def mel_frames(samples: np.ndarray) -> np.ndarray:
+    """(frames, 40) mel power spectrogram of 16 kHz samples, one frame every 10 ms: what
+    librosa.feature.melspectrogram gives Resemblyzer (periodic Hann window, centred frames padded
+    with zeros), computed here so a window of a few seconds costs no more than its FFTs."""
+    y = np.pad(np.asarray(samples, dtype=np.float32), N_FFT // 2)
+    if len(y) < N_FFT:
+        y = np.pad(y, (0, N_FFT - len(y)))
+    frames = np.lib.stride_tricks.sliding_window_view(y, N_FFT)[::HOP]
+    window = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(N_FFT) / N_FFT)).astype(np.float32)
+    power = np.abs(np.fft.rfft(frames * window, axis=1)) ** 2
+    return (power @ _mel_basis().T).astype(np.float32)
+
+
+def _frame_count(samples: int) -> int:
+    return max(1, min(WINDOW_FRAMES, samples // int(FRAME_SECONDS * SAMPLE_RATE)))
 
 
 def _loudness_scale(samples: np.ndarray) -> float:
@@ -94,24 +111,27 @@ def embed_windows(samples: np.ndarray, windows: list[tuple[float, float]], batch
 
     if not windows:
         return np.zeros((0, DIMENSION), dtype=np.float32)
-    mels = mel_frames(samples)
     out = np.zeros((len(windows), DIMENSION), dtype=np.float32)
-    inputs: list[np.ndarray] = []
+    clips = []
     for start, end in windows:
-        a = max(0, int(round(start / FRAME_SECONDS)))
-        b = min(len(mels), max(a + 1, int(round(end / FRAME_SECONDS))))
-        scale = _loudness_scale(samples[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)])
-        inputs.append(mels[a:b] * scale)
-    network = _network()
+        a = max(0, int(start * SAMPLE_RATE))
+        clips.append((a, max(a + 1, min(len(samples), int(end * SAMPLE_RATE)))))
     by_length: dict[int, list[int]] = {}
-    for i, frames in enumerate(inputs):
-        by_length.setdefault(len(frames), []).append(i)
+    for i, (a, b) in enumerate(clips):
+        by_length.setdefault(_frame_count(b - a), []).append(i)
+
+    # Each window's frames are made when its batch runs: the spectrogram of a whole long episode
+    # at once would take gigabytes.
+    def frames(i: int) -> np.ndarray:
+        clip = samples[clips[i][0] : clips[i][1]]
+        return mel_frames(clip)[: _frame_count(len(clip))] * _loudness_scale(clip)
+
+    network = _network()
     with _lock, torch.inference_mode(), _one_thread(torch):
-        for length, members in by_length.items():
+        for members in by_length.values():
             for j in range(0, len(members), batch):
                 part = members[j : j + batch]
-                stacked = torch.from_numpy(np.stack([inputs[i] for i in part]))
-                out[part] = network(stacked).numpy()
+                out[part] = network(torch.from_numpy(np.stack([frames(i) for i in part]))).numpy()
     return out
 
 

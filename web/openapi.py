@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from clout.index.search import MAX_K, MODES
 
-from .params import KINDS, MAX_OFFSET, MAX_QUERY_CHARS
+from .params import KINDS, MAX_NAME_CHARS, MAX_OFFSET, MAX_QUERY_CHARS
 
 
 def _query(name: str, schema: dict, description: str, required: bool = False) -> dict:
@@ -65,7 +65,7 @@ def openapi_document(server: str) -> dict:
                         _query("author", {"type": "string"}, "Only this author"),
                         _query("date_from", {"type": "string", "format": "date"}, "Published on or after"),
                         _query("date_to", {"type": "string", "format": "date"}, "Published on or before"),
-                        _query("speaker", {"type": "string", "maxLength": 300}, "Only episode passages where this speaker speaks (the whole name)"),
+                        _query("speaker", {"type": "string", "maxLength": MAX_NAME_CHARS}, "Only episode passages where this speaker speaks (the whole name)"),
                         _query("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
                                "How many results to skip (for more results)"),
                     ],

@@ -7,6 +7,7 @@ import re
 from clout.index.search import MAX_K, MODES, Filters
 
 MAX_QUERY_CHARS = 1000
+MAX_NAME_CHARS = 300  # a speaker's name
 MAX_OFFSET = 1000
 KINDS = ("article", "episode")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -49,6 +50,9 @@ def parse_search(args, default_k: int = 5) -> SearchParams:
     kind = args.get("kind") or ""
     if kind and kind not in KINDS:
         raise BadParameter(f"kind must be one of {', '.join(KINDS)}, not {kind[:40]!r}")
+    speaker = args.get("speaker") or ""
+    if len(speaker) > MAX_NAME_CHARS:
+        raise BadParameter(f"speaker is {len(speaker)} characters long; the limit is {MAX_NAME_CHARS}")
     for name in ("date_from", "date_to"):
         value = args.get(name) or ""
         if value and not _DATE.match(value):
@@ -59,7 +63,7 @@ def parse_search(args, default_k: int = 5) -> SearchParams:
         author=(args.get("author") or "")[:300],
         date_from=args.get("date_from") or "",
         date_to=args.get("date_to") or "",
-        speaker=(args.get("speaker") or "")[:300],
+        speaker=speaker,
     )
     return SearchParams(
         q=q.strip(),
