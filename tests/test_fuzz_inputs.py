@@ -11,6 +11,7 @@ import gzip
 import json
 import random
 import re
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -125,7 +126,7 @@ def snapshot(data_dir: Path) -> dict:
     kb = KnowledgeBase(data_dir, readonly=True)
     try:
         return {
-            doc.source: (doc, [(c.id, c.position, c.text) for c in kb.store.document_chunks(doc.id)])
+            doc.source: (asdict(doc), [(c.id, c.position, c.text) for c in kb.store.document_chunks(doc.id)])
             for doc in kb.store.documents()
         }
     finally:
