@@ -9,7 +9,13 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .errors import CloutError
+
 MB = 1024 * 1024
+
+
+class SettingsError(CloutError, ValueError):
+    """A CLOUT_* environment variable holds a value that cannot be used; the message names it."""
 
 
 def _env_bool(name: str, default: bool = False) -> bool:
@@ -24,7 +30,7 @@ def _env_int(name: str, default: int) -> int:
     try:
         return int(value) if value else default
     except ValueError:
-        raise ValueError(f"{name} must be a whole number, not {value!r}") from None
+        raise SettingsError(f"{name} must be a whole number, not {value!r}") from None
 
 
 def _env_list(name: str) -> tuple[str, ...]:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from clout.errors import CloutError
+
 log = logging.getLogger(__name__)
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
@@ -20,8 +22,8 @@ DIMENSION = 384
 MAX_QUERY_CHARS = 2000
 
 
-class EmbedderError(Exception):
-    pass
+class EmbedderError(CloutError):
+    """The embedding model cannot be had or loaded; the message names where it was looked for."""
 
 
 def model_dir() -> str:
@@ -104,9 +106,17 @@ def _load_unlocked(path: str):
 
 
 def _load(path: str):
-    """One model per process, however many Embedders and knowledge bases are opened."""
+    """One model per process, however many Embedders and knowledge bases are opened; EmbedderError,
+    naming the directory, when there is no model there to load."""
+    where = f"{path} (CLOUT_EMBEDDING_MODEL)" if os.environ.get("CLOUT_EMBEDDING_MODEL") == path else path
+    if not Path(path).is_dir():
+        raise EmbedderError(f"there is no embedding model at {where}: no such directory")
     with _load_lock:
-        return _load_unlocked(path)
+        try:
+            return _load_unlocked(path)
+        except Exception as e:  # whatever sentence-transformers or transformers make of a directory that is not a model
+            reason = " ".join(str(e).split())[:300] or type(e).__name__
+            raise EmbedderError(f"cannot load the embedding model at {where} ({reason})") from None
 
 
 @lru_cache(maxsize=1024)
@@ -130,6 +140,8 @@ def _query_encoder(embedder: Embedder, path: str, cache_dir: str):
                     from . import onnx_query
 
                     _query_encoders[key] = onnx_query.load(path, Path(cache_dir), lambda: embedder.model)
+                except EmbedderError:  # no model at all: torch cannot answer either
+                    raise
                 except Exception as e:  # any failure to export, load or match: torch still answers
                     embedder.query_notice = f"queries are encoded with torch: the ONNX query encoder failed ({e})"
                     log.warning(embedder.query_notice)

@@ -15,13 +15,15 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
 
+from clout.errors import CloutError
+
 from .search import MODES, search
 
 K_NDCG = 10
 K_RECALL = 5
 
 
-class EvalError(ValueError):
+class EvalError(CloutError, ValueError):
     """The labelled queries file cannot be used as given."""
 
 

@@ -2,14 +2,9 @@
 which passages (those where a speaker speaks)."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, fields, replace
 
-_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
-
-
-class SearchError(ValueError):
-    """A search the user asked for cannot be run as given (unknown mode, a date that is not a date)."""
+from .vocabulary import check_date
 
 
 @dataclass(frozen=True)
@@ -28,10 +23,7 @@ class Filters:
 
     def __post_init__(self):
         for name in ("date_from", "date_to"):
-            value = (getattr(self, name) or "").strip()
-            if value and not _DATE.match(value):
-                raise SearchError(f"{name} must be a date like 2017-09-22 (or 2017-09, or 2017), not {value!r}")
-            object.__setattr__(self, name, value)
+            object.__setattr__(self, name, check_date(name, (getattr(self, name) or "").strip()))
         for name in ("kind", "site", "author", "speaker"):
             object.__setattr__(self, name, " ".join((getattr(self, name) or "").split()))
 

@@ -1,9 +1,8 @@
 """Query embedding through ONNX Runtime: the bundled model exported once, checked against torch, run on one thread.
 
-Why: one short query gains nothing from a second thread, and while an ingest or another request is
-busy, multi-threaded encoding was several times slower (183 ms vs 26 ms measured). torch's thread
-count is global to the process, so ingest would suffer if the query path lowered it; an ONNX Runtime
-session has its own, set to one. It is also about twice as fast per query.
+Why: an ONNX Runtime session has its own thread count, so the query path can run on one thread (see
+threads.py for why one) without lowering torch's, which is global and would slow ingest. It is also
+about twice as fast per query.
 
 The export is made on first use from the already-loaded sentence-transformers model, accepted only if
 its vectors match torch's (cosine >= MIN_COSINE on probe sentences), and cached under the cache
@@ -20,6 +19,8 @@ import threading
 from pathlib import Path
 
 import numpy as np
+
+from .threads import query_session_options
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +57,7 @@ class QueryEncoder:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        self.session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+        self.session = ort.InferenceSession(str(onnx_path), query_session_options(), providers=["CPUExecutionProvider"])
         self.tokenizer = Tokenizer.from_file(str(Path(model_path) / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_tokens)
         self.tokenizer.no_padding()

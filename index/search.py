@@ -2,7 +2,7 @@
 
 The functions other code calls (CLI, `/api/search`, eval, benchmarks):
 
-    search(kb, query, k=10, mode="hybrid", filters=None, offset=0, weights=None) -> list[Hit]
+    search(kb, query, k=5, mode="hybrid", filters=None, offset=0, weights=None) -> list[Hit]
         The best passage of each of the best documents, documents offset..offset+k-1.
     more_from_document(kb, query, doc_id, k=5, mode="hybrid", weights=None) -> list[Hit]
         The document's passages ranked for the query (its best passage first).
@@ -11,7 +11,8 @@ The functions other code calls (CLI, `/api/search`, eval, benchmarks):
     Filters(kind="", site="", author="", date_from="", date_to="", speaker="")   Filters.from_params(mapping)
     results_json(query, hits, **extra) -> {"query", "results": [Hit.to_json()...], **extra}
 
-mode is "hybrid" (default), "lexical" or "semantic"; weights is (lexical, semantic) for the fusion.
+mode is "hybrid" (default), "lexical" or "semantic" (vocabulary.py decides the modes, kinds and limits);
+weights is (lexical, semantic) for the fusion.
 Bad filters or mode raise SearchError (a ValueError) with one sentence; any query text is accepted.
 """
 from __future__ import annotations
@@ -19,18 +20,17 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 
-from .filters import Filters, SearchError
+from .filters import Filters
 from .highlight import highlight, snippet
 from .query import Query, parse
+from .vocabulary import DEFAULT_K, DEFAULT_MODE, MAX_K, MAX_OFFSET, MIN_K, MODES, SearchError, check_mode
 
-MODES = ("hybrid", "lexical", "semantic")
 # Chunks each retriever contributes before fusion; deeper for later pages (see _depth).
 CANDIDATES = 50
 MAX_CANDIDATES = 1000
 RRF_K = 60
 # (lexical, semantic) weights in the fusion, chosen on tests/eval/queries.json (see README "Search").
 WEIGHTS = (1.0, 0.7)
-MAX_K = 100
 # In a large collection BM25 costs in proportion to the passages the query's words match: a word in
 # most passages adds little to the ranking but made one query take ~90 ms at 100k chunks. So once
 # the collection is large, the rarest words are kept while together they match at most this many
@@ -38,7 +38,6 @@ MAX_K = 100
 LARGE_COLLECTION = 20_000
 MATCH_BUDGET = 10_000
 MATCH_SHARE = 0.05
-MAX_OFFSET = 1000
 
 
 @dataclass
@@ -116,26 +115,11 @@ def semantic(kb, query: Query, limit: int = CANDIDATES, filters: Filters | None 
     """Chunk ids by cosine similarity of the query's embedding, within the filters and quoted phrases."""
     if not query.text:
         return []
-    _one_faiss_thread()
     only = allowed_chunks(kb, query, filters, doc_id)
     if only is not None and not only:
         return []
     _, ids = kb.vectors.search(kb.embedder.encode_query(query.text), limit, only=only)
     return [int(i) for i in ids]
-
-
-_faiss_threads_set = False
-
-
-def _one_faiss_thread() -> None:
-    # One short query gains nothing from more threads, and loses to them when other requests are busy
-    # (exact search over 100k vectors: 13 ms on one thread, 20 ms on two). Ingest does not search.
-    global _faiss_threads_set
-    if not _faiss_threads_set:
-        import faiss
-
-        faiss.omp_set_num_threads(1)
-        _faiss_threads_set = True
 
 
 def fuse(rankings: list[list[int]], weights: list[float] | tuple | None = None, k: int = RRF_K) -> dict[int, float]:
@@ -148,11 +132,10 @@ def fuse(rankings: list[list[int]], weights: list[float] | tuple | None = None, 
     return scores
 
 
-def ranked_chunks(kb, query: Query, mode: str = "hybrid", filters: Filters | None = None, weights=None,
+def ranked_chunks(kb, query: Query, mode: str = DEFAULT_MODE, filters: Filters | None = None, weights=None,
                   depth: int = CANDIDATES, doc_id: int | None = None) -> list[tuple[int, float]]:
     """(chunk id, fused score), best first: the candidates before grouping by document."""
-    if mode not in MODES:
-        raise SearchError(f"unknown search mode {mode!r}: use one of {', '.join(MODES)}")
+    check_mode(mode)
     weights = tuple(weights or WEIGHTS)
     rankings, used = [], []
     if mode in ("hybrid", "lexical"):
@@ -169,11 +152,11 @@ def _depth(wanted: int) -> int:
     return min(MAX_CANDIDATES, max(CANDIDATES, 5 * wanted))
 
 
-def search(kb, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None, offset: int = 0,
+def search(kb, query: str, k: int = DEFAULT_K, mode: str = DEFAULT_MODE, filters: Filters | None = None, offset: int = 0,
            weights=None) -> list[Hit]:
     """The best passage of each of the best documents for the query: documents offset .. offset+k-1."""
     parsed = parse(query)
-    k = max(1, min(int(k), MAX_K))
+    k = max(MIN_K, min(int(k), MAX_K))
     offset = max(0, min(int(offset), MAX_OFFSET))
     if not parsed.text:
         return []
@@ -200,10 +183,10 @@ def search(kb, query: str, k: int = 10, mode: str = "hybrid", filters: Filters |
     return hits
 
 
-def more_from_document(kb, query: str, doc_id: int, k: int = 5, mode: str = "hybrid", weights=None) -> list[Hit]:
+def more_from_document(kb, query: str, doc_id: int, k: int = DEFAULT_K, mode: str = DEFAULT_MODE, weights=None) -> list[Hit]:
     """Passages of one document ranked for the query, best first (the first is the one `search` showed)."""
     parsed = parse(query)
-    k = max(1, min(int(k), MAX_K))
+    k = max(MIN_K, min(int(k), MAX_K))
     if not parsed.text:
         return []
     kb.refresh()
@@ -213,7 +196,7 @@ def more_from_document(kb, query: str, doc_id: int, k: int = 5, mode: str = "hyb
     return [h for h in hits if h is not None]
 
 
-def facets(kb, query: str, mode: str = "hybrid", filters: Filters | None = None) -> dict[str, dict[str, int]]:
+def facets(kb, query: str, mode: str = DEFAULT_MODE, filters: Filters | None = None) -> dict[str, dict[str, int]]:
     """Matching documents per kind and per site/show, among the search's candidates.
 
     Each facet counts under the other filters, not its own, so a user filtering to one site still sees the others.

@@ -10,12 +10,14 @@ import re
 import tomllib
 import urllib.parse
 
+from clout.errors import CloutError
+
 from .store import Source, Store
 
 KINDS = ("auto", "feed", "sitemap", "site", "podcast")
 
 
-class SourceError(Exception):
+class SourceError(CloutError):
     """A source cannot be added, found or read from a file; the message says which and why."""
 
 

@@ -14,12 +14,13 @@ import os
 import struct
 import tempfile
 import zlib
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
 import numpy as np
+
+from .threads import all_cores, one_thread_per_query
 
 INDEX_FILE = "vectors.faiss"
 SIDECAR_FILE = "vectors.json"
@@ -121,13 +122,13 @@ class VectorIndex:
                 ivf = faiss.IndexIVFScalarQuantizer(
                     quantizer, dim, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
                 )
-                with _all_cores():
+                with all_cores():
                     ivf.train(np.ascontiguousarray(sample, dtype=np.float32))
                 ivf.nprobe = _nprobe(nlist)
                 quantizer.this.disown()  # the IVF index frees its quantizer from here on
                 ivf.own_fields = True
                 self.index = ivf
-        with _all_cores():
+        with all_cores():
             for ids, vectors in batches():
                 self.add(ids, vectors)
         return self
@@ -182,9 +183,7 @@ class VectorIndex:
 
         if self.count == 0 or (only is not None and len(only) == 0):
             return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
-        # One query is one core's work: OpenMP threads spinning against the server's other
-        # threads made a 20k scan take 18 ms instead of 3 (measured on 2 cores).
-        faiss.omp_set_num_threads(1)
+        one_thread_per_query()
         params = None
         if only is not None:
             only = np.asarray(only, dtype=np.int64)
@@ -260,18 +259,3 @@ class VectorIndex:
         self = cls.__new__(cls)
         self.dim, self.index = dim, raw
         return self, info
-
-
-@contextmanager
-def _all_cores():
-    """Training and bulk adds are one job that should use every core; then the thread's setting is
-    put back as it was. (FAISS and torch share one OpenMP runtime: leaving it at 1 here made every
-    later embedding in the same process run on one core, at half the speed on two.)"""
-    import faiss
-
-    before = faiss.omp_get_max_threads()
-    faiss.omp_set_num_threads(os.cpu_count() or 1)
-    try:
-        yield
-    finally:
-        faiss.omp_set_num_threads(before)

@@ -86,10 +86,10 @@ def _pages(items: list[Item], ctx: Context, sink: Sink) -> Iterator[Outcome]:
             yield _stored(*pending.popleft(), sink)
     finally:
         # On Ctrl-C (or a consumer that stops early): drop queued loads and end the running ones fast.
-        fetcher = getattr(ctx, "_fetcher", None)
-        if pending and fetcher is not None:
-            fetcher.stopping.set()
+        if pending:
+            ctx.fetcher.stopping.set()
         pool.shutdown(wait=True, cancel_futures=True)
+        ctx.fetcher.stopping.clear()  # the fetcher outlives this pool: a sync's next source uses it
 
 
 def _load(item: Item, ctx: Context):

@@ -13,6 +13,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from clout.errors import CloutError
+
 SAMPLE_RATE = 16000
 # The child gets this much CPU time per hour of audio allowed, and this much address space.
 CPU_SECONDS_PER_HOUR = 120
@@ -20,7 +22,7 @@ MEMORY_BYTES = 3 * 2**30
 EXIT_TOO_LONG, EXIT_NO_AUDIO, EXIT_UNDECODABLE = 3, 4, 5
 
 
-class DecodeError(Exception):
+class DecodeError(CloutError):
     """The file is not audio this decoder can read; str() says why, without naming the file."""
 
 

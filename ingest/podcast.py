@@ -47,11 +47,6 @@ def _is_url(source: str) -> bool:
     return source.lower().startswith(("http://", "https://"))
 
 
-def _seen(ctx) -> set:
-    # Within one batch, an audio file is offered once: by its feed if a feed lists it, else alone.
-    return ctx.__dict__.setdefault("_podcast_seen", set())
-
-
 # -- discovery -------------------------------------------------------------------------------
 
 
@@ -74,8 +69,9 @@ def discover_path(path: Path, ctx) -> Iterator:
     if listed is not None:
         yield from listed
         return
-    if str(path) not in _seen(ctx):
-        _seen(ctx).add(str(path))
+    # Within one batch, an audio file is offered once: by its feed if a feed lists it, else alone.
+    if str(path) not in ctx.offered_audio:
+        ctx.offered_audio.add(str(path))
         yield _item(str(path), "audio", {})
 
 
@@ -89,16 +85,16 @@ def _listed_by_sibling_feed(path: Path, ctx) -> list | None:
     for feed_path in sorted(p for p in path.parent.iterdir() if p.suffix.lower() in FEED_SUFFIXES):
         for item in _feed_items(feed_path, ctx):
             if getattr(item, "source", None) == str(path):
-                if str(path) in _seen(ctx):
+                if str(path) in ctx.offered_audio:
                     return []
-                _seen(ctx).add(str(path))
+                ctx.offered_audio.add(str(path))
                 return [item]
     return None
 
 
 def _feed_items(feed_path: Path, ctx) -> list:
     # Parsed once per batch: a folder of N audio files beside a feed would otherwise parse it N times.
-    cache = ctx.__dict__.setdefault("_podcast_sibling_feeds", {})
+    cache = ctx.sibling_feeds
     if feed_path not in cache:
         try:
             data = feed_path.read_bytes() if feed_path.stat().st_size <= ctx.settings.max_page_bytes else b""
@@ -149,8 +145,8 @@ def discover_parsed(feed: Feed, source: str, ctx) -> Iterator:
     entries = _newest_first(entries, ctx.options.since, ctx.options.limit)
     ctx.progress("feed", {"source": source, "title": feed.title, "episodes": len(entries)})
     for item in _episodes(feed, entries, source):
-        if isinstance(item, IngestError) or item.source not in _seen(ctx):
-            _seen(ctx).add(getattr(item, "source", None))
+        if isinstance(item, IngestError) or item.source not in ctx.offered_audio:
+            ctx.offered_audio.add(getattr(item, "source", None))
             yield item
 
 
@@ -307,15 +303,6 @@ def _title_from_name(ref: str) -> str:
     return re.sub(r"[-_]+", " ", Path(name).stem).strip() or name
 
 
-def _fetcher(ctx):
-    fetcher = getattr(ctx, "fetcher", None)
-    if fetcher is None:
-        from .fetch import Fetcher
-
-        fetcher = ctx.__dict__.setdefault("_podcast_fetcher", Fetcher(ctx.settings))
-    return fetcher
-
-
 def _publisher_transcript(item, audio_ref: str, ctx) -> list[Segment] | None:
     """The publisher's timed transcript, if it offers one that can be read; None otherwise."""
     candidates = list(item.hint.get("transcripts", ()))
@@ -335,7 +322,7 @@ def _publisher_transcript(item, audio_ref: str, ctx) -> list[Segment] | None:
 
 def _read(ref: str, ctx) -> bytes:
     if _is_url(ref):
-        return _fetcher(ctx).get(ref, max_bytes=ctx.settings.max_page_bytes).body
+        return ctx.fetcher.get(ref, max_bytes=ctx.settings.max_page_bytes).body
     return Path(ref).read_bytes()
 
 
@@ -360,7 +347,7 @@ def _download(url: str, ctx) -> Path:
     def report(done: int, total: int | None) -> None:
         ctx.progress("download", {"source": url, "done": done, "total": total})
 
-    return _fetcher(ctx).download(url, dest, max_bytes=ctx.settings.max_audio_bytes, progress=report)
+    return ctx.fetcher.download(url, dest, max_bytes=ctx.settings.max_audio_bytes, progress=report)
 
 
 def _file_hash(path: Path, source: str) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Protocol
@@ -15,6 +16,7 @@ from clout.settings import Settings
 
 from clout.document import Document, Segment, Voiceprint
 from .errors import IngestError
+from .fetch import Fetcher
 from .files import SUFFIXES, read_file
 
 MANIFEST = "manifest.toml"
@@ -39,6 +41,9 @@ class TranscriptCache(Protocol):
 
 @dataclass
 class Context:
+    """What every stage of one batch shares. `dataclasses.replace()` (a sync does it once per source)
+    keeps the fetcher and starts the discovery memory afresh."""
+
     settings: Settings
     options: Options = field(default_factory=Options)
     # What the store holds for a source (content_hash, extra with etag/last_modified), or None.
@@ -48,6 +53,21 @@ class Context:
     voiceprints: Callable[[str], list[Voiceprint]] = lambda show: []
     # Called with (event, payload) to report progress of long steps (downloads, transcription).
     progress: Callable[[str, dict], None] = lambda event, payload: None
+    # The batch's one HTTP client, shared by the web and podcast stages and the download threads, so
+    # robots.txt is read once per host and the per-host delay holds across all of them. Made from
+    # `settings` when not given.
+    fetcher: Fetcher | None = None
+    # Discovery memory (not arguments, so replace() does not carry it over):
+    # pages fetched while discovering, kept for load() so they are not fetched twice (web stage);
+    discovered_pages: OrderedDict = field(default_factory=OrderedDict, init=False, repr=False)
+    # local audio files already offered, by a feed that lists them or alone (podcast stage);
+    offered_audio: set = field(default_factory=set, init=False, repr=False)
+    # feeds beside local audio files, parsed once: their episode items by feed path (podcast stage).
+    sibling_feeds: dict = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self):
+        if self.fetcher is None:
+            self.fetcher = Fetcher(self.settings)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from typing import Callable
 import numpy as np
 
 from clout.document import Segment
+from clout.errors import CloutError
 
 DEFAULT_MODEL = "tiny.en"
 SAMPLE_RATE = 16000
@@ -29,7 +30,7 @@ MAX_SEGMENT_SECONDS = 15.0
 SILENCE_PEAK = 1e-3
 
 
-class TranscribeError(Exception):
+class TranscribeError(CloutError):
     """The model cannot be had or run; str() is one sentence."""
 
 

@@ -8,13 +8,12 @@ from __future__ import annotations
 import re
 import threading
 import urllib.parse
-from collections import OrderedDict
 from typing import Iterator
 
 from .errors import IngestError, Unchanged
 from .extract import extract_html
 from .feeds import AUDIO_SUFFIXES, Entry, looks_like_feed, parse_feed
-from .fetch import Fetcher, FetchError, Response
+from .fetch import FetchError, Response
 from .sitemaps import looks_like_sitemap, parse_sitemap, robots_sitemaps
 from .sources import Item
 
@@ -27,16 +26,7 @@ NOT_PAGES = re.compile(
     r"\.(jpe?g|png|gif|webp|svg|ico|pdf|zip|gz|tgz|mp3|m4a|mp4|mov|avi|webm|ogg|wav|css|js|json|xml|rss|woff2?|ttf|exe|dmg)$",
     re.IGNORECASE,
 )
-_LOCK = threading.Lock()
-
-
-def fetcher_for(ctx) -> Fetcher:
-    """The batch's one Fetcher (politeness state, robots cache), kept on the Context."""
-    with _LOCK:
-        if getattr(ctx, "_fetcher", None) is None:
-            ctx._fetcher = Fetcher(ctx.settings)
-            ctx._fetched_pages = OrderedDict()
-        return ctx._fetcher
+_LOCK = threading.Lock()  # around ctx.discovered_pages: pages load on a pool's threads
 
 
 def discover(source: str, ctx) -> Iterator:
@@ -45,7 +35,7 @@ def discover(source: str, ctx) -> Iterator:
 
         yield from podcast.discover_url(source, ctx)
         return
-    fetcher = fetcher_for(ctx)
+    fetcher = ctx.fetcher
     try:
         if urllib.parse.urlsplit(source).path.lower().endswith("/robots.txt"):
             response = fetcher.get(source, accept=("text/plain",), check_robots=False)
@@ -80,7 +70,7 @@ def load(item: Item, ctx):
     extra = (ctx.known(item.source) or {}).get("extra") or {}
     response = _take(ctx, item.source)
     if response is None:
-        response = fetcher_for(ctx).get(
+        response = ctx.fetcher.get(
             item.source, accept=HTML_TYPES, etag=extra.get("etag", ""), last_modified=extra.get("last_modified", "")
         )
     if response.not_modified:
@@ -104,7 +94,7 @@ def load(item: Item, ctx):
 
 def _from_sitemaps(urls: list[str], ctx, origin: str, first: Response | None = None) -> Iterator:
     """The pages of one or more sitemaps, following sitemap indexes, newest first under --limit."""
-    fetcher = fetcher_for(ctx)
+    fetcher = ctx.fetcher
     queue, seen, pages = list(urls), set(), {}
     while queue and len(seen) < MAX_SITEMAPS:
         url = queue.pop(0)
@@ -167,7 +157,7 @@ def _newest(pairs: list[tuple], limit: int | None) -> list[tuple]:
 
 def _crawl(start: str, response: Response, ctx) -> Iterator:
     """The start page, then (with --max-depth) the pages it links to, breadth first."""
-    options, fetcher = ctx.options, fetcher_for(ctx)
+    options, fetcher = ctx.options, ctx.fetcher
     limit = options.limit or float("inf")
     yield Item(start, "page")
     seen, count = {_normal(start), _normal(response.url)}, 1
@@ -237,16 +227,15 @@ def _html_text(response: Response) -> str | bytes:
 
 def _keep(ctx, url: str, response: Response) -> None:
     with _LOCK:
-        cache = ctx._fetched_pages
+        cache = ctx.discovered_pages
         cache[url] = response
         while len(cache) > MAX_CACHED_PAGES:
             cache.popitem(last=False)
 
 
 def _take(ctx, url: str) -> Response | None:
-    fetcher_for(ctx)
     with _LOCK:
-        return ctx._fetched_pages.pop(url, None)
+        return ctx.discovered_pages.pop(url, None)
 
 
-__all__ = ["discover", "load", "entry_item", "links", "same_site", "fetcher_for", "FetchError"]
+__all__ = ["discover", "load", "entry_item", "links", "same_site", "FetchError"]

@@ -86,13 +86,13 @@ def main(argv=None) -> int:
     parser.add_argument("--json", action="store_true", help="also print the figures as one JSON line")
     args = parser.parse_args(argv)
 
-    import faiss
     import numpy as np
 
     from clout.index.embed import Embedder
     from clout.index.kb import KnowledgeBase
+    from clout.index.threads import one_thread_per_query
 
-    faiss.omp_set_num_threads(1)  # the query path searches on one thread (see index/onnx_query.py)
+    one_thread_per_query()  # the thread count the query path searches with
     kb = KnowledgeBase(args.data_dir, embedder=Embedder(query_backend=args.backend), readonly=True)
     if args.vectors:
         rng = np.random.default_rng(0)

@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+
+import pytest
 
 from conftest import CORPUS, clout
 
@@ -105,3 +109,38 @@ def test_search_before_any_ingest_is_a_clear_error(data_dir):
     result = clout("search", "anything", data_dir=data_dir)
     assert result.exit_code == 1
     assert "clout ingest" in result.output
+
+
+def _not_a_model(tmp_path):
+    directory = tmp_path / "not-a-model"
+    directory.mkdir()
+    (directory / "README.txt").write_text("no weights here\n")
+    return directory
+
+
+def test_an_embedding_model_that_is_not_one_is_one_line_not_a_traceback(tmp_path, corpus_data):
+    not_a_model = _not_a_model(tmp_path)
+    env = {"CLOUT_EMBEDDING_MODEL": str(not_a_model)}
+    article = tmp_path / "note.txt"
+    article.write_text("Quarterly pricing committee\n\n" + "The pricing committee meets every quarter. " * 12)
+    # Ingest stops at the first document (every next one would fail the same way); search fails at its query.
+    for result in (clout("ingest", str(article), data_dir=tmp_path / "data", env=env),
+                   clout("search", "executive buy-in", data_dir=corpus_data, env=env)):
+        assert result.exit_code == 1
+        lines = [line for line in result.output.splitlines() if line.strip()]
+        assert len(lines) == 1 and lines[0].startswith("Error: ") and str(not_a_model) in lines[0], result.output
+        assert "CLOUT_EMBEDDING_MODEL" in lines[0] and "Traceback" not in result.output
+
+
+@pytest.mark.slow
+def test_an_embedding_model_that_is_not_one_prints_one_line_from_the_real_command(tmp_path, python):
+    """The same, through a real process: nothing but the one line reaches stderr (no logged traceback)."""
+    not_a_model = _not_a_model(tmp_path)
+    article = tmp_path / "note.txt"
+    article.write_text("Quarterly pricing committee\n\n" + "The pricing committee meets every quarter. " * 12)
+    env = {**os.environ, "CLOUT_EMBEDDING_MODEL": str(not_a_model)}
+    done = subprocess.run([python, "-m", "clout", "--data-dir", str(tmp_path / "data"), "ingest", str(article)],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 1
+    assert done.stderr.strip().count("\n") == 0 and done.stderr.startswith("Error: cannot load the embedding model")
+    assert "Traceback" not in done.stdout + done.stderr

@@ -101,6 +101,29 @@ def test_bad_source_file_and_names_are_clear_errors(data_dir, tmp_path):
     assert "already followed" in clout("sources", "add", "https://x.example/feed", data_dir=data_dir).output
 
 
+def test_unknown_names_are_a_source_error_and_a_bug_inside_sync_stays_a_bug(blog, data_dir, monkeypatch):
+    from clout.index.kb import KnowledgeBase
+    from clout.index.sources import SourceError
+    from clout.ingest.sources import Context
+    from clout.pipeline import sync as pipeline
+    from clout.settings import Settings
+
+    clout("sources", "add", str(blog), "--name", "blog", data_dir=data_dir)
+    kb = KnowledgeBase(data_dir)
+    try:
+        with pytest.raises(SourceError, match="no source named 'nope', 'gone'"):
+            pipeline.sync(kb, ["blog", "nope", "gone"], Context(Settings(data_dir=data_dir)))
+    finally:
+        kb.close()
+
+    def buggy(*args, **kwargs):  # a fault injected on purpose: a KeyError from a bug in the sync itself
+        raise KeyError("extra")
+
+    monkeypatch.setattr(pipeline, "sync_source", buggy)
+    with pytest.raises(KeyError, match="extra"):  # not "no source named 'extra'": the bug is not hidden
+        clout("sync", "blog", data_dir=data_dir)
+
+
 def test_remove_keeps_or_drops_documents(blog, data_dir):
     clout("sources", "add", str(blog), data_dir=data_dir)
     clout("sync", data_dir=data_dir)

@@ -100,6 +100,32 @@ def test_an_unexpected_failure_is_a_500_in_the_same_shape(client, monkeypatch):
     assert response.json["ok"] is False and "disk on fire" not in response.json["error"]
 
 
+def test_a_clout_error_inside_a_request_is_the_api_shape_or_the_error_page_and_names_no_path(web_data, tmp_path):
+    """A real CloutError from inside search: the embedding model directory holds no model, so the semantic
+    half of a search raises EmbedderError. The one handler answers the API in its error shape and a page
+    with the error page; the directory (a path on this machine) reaches neither."""
+    from clout.index.embed import Embedder
+    from clout.index.kb import KnowledgeBase
+    from clout.settings import Settings
+    from clout.web import create_app
+
+    not_a_model = tmp_path / "not-a-model"
+    not_a_model.mkdir()
+    (not_a_model / "README.txt").write_text("no weights here\n")
+    kb = KnowledgeBase(web_data, embedder=Embedder(path=str(not_a_model)), readonly=True)
+    client = create_app(Settings(data_dir=web_data), kb, {"TESTING": True}).test_client()
+
+    api = client.get("/api/search?q=buy-in&mode=semantic")
+    assert api.status_code == 500 and api.mimetype == "application/json"
+    assert api.json == {"ok": False, "status": 500, "error": api.json["error"]} and api.json["error"]
+    page = client.get("/?q=buy-in")
+    assert page.status_code == 500 and page.mimetype == "text/html" and "<h1>500</h1>" in page.text
+    for body in (api.text, page.text):
+        assert str(not_a_model) not in body and "not-a-model" not in body
+    # Words alone need no model (an episode's moment would): the same app still answers this search.
+    assert client.get("/api/search?q=buy-in&mode=lexical&kind=article").json["results"]
+
+
 def test_document_api_gives_transcript_and_media_url_without_local_paths(client, app, web_data):
     body = client.get(f"/api/documents/{doc_id(app, 'test:episode/ask-not')}").json
     assert body["kind"] == "episode" and len(body["segments"]) == len(webkb.BLOCK_TEXTS)

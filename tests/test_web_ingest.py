@@ -106,3 +106,25 @@ def test_extract_prints_what_ingest_would_store(site, data_dir):
     assert (records[0]["title"], records[0]["author"], records[0]["date"]) == (gold["title"], gold["author"], gold["date"])
     assert all(s in records[0]["text"] for s in gold["with"][:3])
     assert not data_dir.exists() or not any(data_dir.iterdir())
+
+
+SHOW = ('<?xml version="1.0"?><rss version="2.0" xmlns:podcast="https://podcastindex.org/namespace/1.0"><channel>'
+        "<title>Buy-In Radio</title><language>en</language><item><title>Ask your sponsor</title><guid>ep-1</guid>"
+        '<pubDate>Mon, 03 Jun 2024 09:00:00 +0000</pubDate><enclosure url="ep1.mp3" length="1000" type="audio/mpeg"/>'
+        '<podcast:transcript url="ep1.vtt" type="text/vtt"/></item></channel></rss>')
+SHOW_VTT = ("WEBVTT\n\n00:00:00.500 --> 00:00:06.000\nAsk your sponsor what the board worries about this quarter.\n\n"
+            "00:00:06.000 --> 00:00:12.000\nThen tie your project to that worry in one sentence.\n")
+
+
+def test_a_page_and_a_podcast_feed_in_one_batch_read_robots_txt_once(site, data_dir):
+    """The web stage (page, feed) and the podcast stage (its publisher transcript) share the batch's one
+    fetcher, so the host's robots.txt is fetched once, not once per stage."""
+    site.expect_request("/show/feed.xml").respond_with_data(SHOW, content_type="application/rss+xml")
+    site.expect_request("/show/ep1.vtt").respond_with_data(SHOW_VTT, content_type="text/vtt")
+    result = clout("ingest", site.url_for("/post/0"), site.url_for("/show/feed.xml"), data_dir=data_dir, env=ENV)
+    assert result.exit_code == 0, result.output
+    assert f"added: {site.url_for('/post/0')}" in result.output
+    assert f"added: {site.url_for('/show/ep1.mp3')}" in result.output
+    requested = [request.path for request, _ in site.log]
+    assert "/show/ep1.vtt" in requested and "/show/ep1.mp3" not in requested  # the transcript, not the audio
+    assert requested.count("/robots.txt") == 1, requested

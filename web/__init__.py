@@ -38,8 +38,9 @@ def create_app(settings: Settings | None = None, kb=None, test_config: dict | No
     app.extensions["clout_kb"] = kb
     app.jinja_env.globals["asset_url"] = asset_url
 
-    from . import api, media, pages, ratelimit, security, widget
+    from . import api, errors, media, pages, ratelimit, security, widget
 
+    errors.install(app)
     ratelimit.install(app, settings)
 
     app.register_blueprint(pages.bp)

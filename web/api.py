@@ -1,46 +1,15 @@
-"""The JSON API: /api/search returns exactly what `clout search --json` prints; one error shape for all failures."""
+"""The JSON API: /api/search returns exactly what `clout search --json` prints; failures take errors.py's one shape."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request, url_for
-from werkzeug.exceptions import HTTPException
 
 from clout.index.search import results_json, search
 
+from .errors import error
 from .openapi import openapi_document
 from .params import BadParameter, parse_search
 
 bp = Blueprint("api", __name__)
-
-
-def error(status: int, message: str):
-    """The one error shape of the API: {"ok": false, "status": N, "error": "one sentence"}."""
-    response = jsonify({"ok": False, "status": status, "error": message})
-    response.status_code = status
-    return response
-
-
-@bp.app_errorhandler(HTTPException)
-def http_error(exc: HTTPException):
-    if request.path.startswith("/api/"):
-        return error(exc.code or 500, exc.description or exc.name)
-    from .pages import error_page
-
-    return error_page(exc.code or 500, exc.description or exc.name)
-
-
-@bp.app_errorhandler(Exception)
-def unexpected_error(exc: Exception):
-    current_app.logger.exception("unexpected error on %s", request.path)
-    if request.path.startswith("/api/"):
-        return error(500, "Clout failed to answer this request; the server log has the details")
-    from .pages import error_page
-
-    return error_page(500, "Clout failed to answer this request; the server log has the details")
-
-
-@bp.errorhandler(BadParameter)
-def bad_parameter(exc: BadParameter):
-    return error(400, str(exc))
 
 
 def _kb():

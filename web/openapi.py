@@ -1,9 +1,7 @@
 """The OpenAPI 3 description of /api; a test validates it and checks it names exactly the API's routes."""
 from __future__ import annotations
 
-from clout.index.search import MAX_K, MODES
-
-from .params import KINDS, MAX_NAME_CHARS, MAX_OFFSET, MAX_QUERY_CHARS
+from clout.index.vocabulary import DATE, DEFAULT_K, DEFAULT_MODE, KINDS, MAX_FILTER_CHARS, MAX_K, MAX_OFFSET, MAX_QUERY_CHARS, MIN_K, MODES
 
 
 def _query(name: str, schema: dict, description: str, required: bool = False) -> dict:
@@ -13,6 +11,8 @@ def _query(name: str, schema: dict, description: str, required: bool = False) ->
         parameter["allowEmptyValue"] = True
     return parameter
 
+
+_DATE = {"type": "string", "pattern": DATE.pattern}
 
 _ERROR = {"description": "The request failed", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
@@ -58,14 +58,15 @@ def openapi_document(server: str) -> dict:
                     "operationId": "search",
                     "parameters": [
                         _query("q", {"type": "string", "maxLength": MAX_QUERY_CHARS}, "The question", required=True),
-                        _query("k", {"type": "integer", "minimum": 1, "maximum": MAX_K, "default": 5}, "How many results"),
-                        _query("mode", {"type": "string", "enum": list(MODES), "default": "hybrid"}, "Which retrieval to use"),
+                        _query("k", {"type": "integer", "minimum": MIN_K, "maximum": MAX_K, "default": DEFAULT_K}, "How many results"),
+                        _query("mode", {"type": "string", "enum": list(MODES), "default": DEFAULT_MODE}, "Which retrieval to use"),
                         _query("kind", {"type": "string", "enum": list(KINDS)}, "Only articles or only episodes"),
                         _query("site", {"type": "string"}, "Only this site or show"),
                         _query("author", {"type": "string"}, "Only this author"),
-                        _query("date_from", {"type": "string", "format": "date"}, "Published on or after"),
-                        _query("date_to", {"type": "string", "format": "date"}, "Published on or before"),
-                        _query("speaker", {"type": "string", "maxLength": MAX_NAME_CHARS}, "Only episode passages where this speaker speaks (the whole name)"),
+                        _query("date_from", _DATE, "Published on or after (a year, month or day: 2017, 2017-09, 2017-09-22)"),
+                        _query("date_to", _DATE, "Published on or before (a year, month or day)"),
+                        _query("speaker", {"type": "string", "maxLength": MAX_FILTER_CHARS},
+                               "Only episode passages where this speaker speaks (the whole name)"),
                         _query("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
                                "How many results to skip (for more results)"),
                     ],

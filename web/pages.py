@@ -6,8 +6,9 @@ from urllib.parse import urlencode
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 
 from clout.index.search import facets, search
+from clout.index.vocabulary import MAX_QUERY_CHARS, SearchError
 
-from .params import BadParameter, SearchParams, parse_search
+from .params import SearchParams, parse_search
 from .present import article_paragraphs, clock, safe_highlight, text_fragment, turns
 
 bp = Blueprint("pages", __name__)
@@ -79,8 +80,8 @@ def results_context(params: SearchParams) -> dict:
 def _params():
     try:
         return parse_search(request.args, default_k=PAGE_SIZE), ""
-    except BadParameter as exc:
-        return SearchParams(q=request.args.get("q", "")[:1000].strip()), str(exc)
+    except SearchError as exc:  # shown above the form, which keeps what was typed
+        return SearchParams(q=request.args.get("q", "")[:MAX_QUERY_CHARS].strip()), str(exc)
 
 
 @bp.get("/")

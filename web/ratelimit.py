@@ -11,7 +11,9 @@ import math
 import threading
 import time
 
-from flask import Flask, jsonify, request
+from flask import Flask, request
+
+from .errors import error
 
 # Buckets of clients not seen for this long are forgotten, so the table cannot grow without bound.
 IDLE_SECONDS = 600
@@ -70,8 +72,7 @@ def install(app: Flask, settings) -> None:
         wait = buckets.take(client)
         if wait <= 0:
             return None
-        response = jsonify({"ok": False, "status": 429, "error": f"too many requests from {client}; "
-                            f"the limit is {per_minute} a minute, try again in {math.ceil(wait)} s"})
-        response.status_code = 429
+        response = error(429, f"too many requests from {client}; "
+                         f"the limit is {per_minute} a minute, try again in {math.ceil(wait)} s")
         response.headers["Retry-After"] = str(math.ceil(wait))
         return response

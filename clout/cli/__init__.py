@@ -1,6 +1,8 @@
 """The `clout` command: one click group whose commands are thin calls into ingest, index and web.
 
-Domain errors are raised inside the packages and turned into one-line messages here, at the edge.
+Domain errors (every CloutError) are raised inside the packages and turned into one line and exit
+status 1 here, at the edge, by the group itself; commands do not catch them. Anything else is a bug
+and keeps its traceback.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from clout.errors import CloutError
 from clout.settings import Settings
 
 
@@ -24,12 +27,8 @@ class State:
     def kb(self, readonly: bool = False):
         if self._kb is None:
             from clout.index.kb import KnowledgeBase
-            from clout.index.store import StoreError
 
-            try:
-                self._kb = KnowledgeBase(self.settings.data_dir, readonly=readonly)
-            except StoreError as e:
-                raise click.ClickException(str(e)) from None
+            self._kb = KnowledgeBase(self.settings.data_dir, readonly=readonly)
         return self._kb
 
     def close(self) -> None:
@@ -42,7 +41,18 @@ class State:
 pass_state = click.make_pass_decorator(State)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class CloutGroup(click.Group):
+    """The group every command runs inside: a CloutError from any of them becomes click's one-line
+    "Error: ..." and exit status 1 (as simonw/llm does)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except CloutError as e:
+            raise click.ClickException(str(e)) from None
+
+
+@click.group(cls=CloutGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -57,11 +67,7 @@ pass_state = click.make_pass_decorator(State)
 def cli(ctx: click.Context, data_dir: Path, verbose: bool) -> None:
     """Clout: search articles and podcast episodes for the passage that answers your question."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        settings = Settings.from_env(data_dir=data_dir)
-    except ValueError as e:
-        raise click.ClickException(str(e)) from None
-    state = State(settings)
+    state = State(Settings.from_env(data_dir=data_dir))
     ctx.obj = state
     ctx.call_on_close(state.close)
 

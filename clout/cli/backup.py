@@ -14,12 +14,8 @@ from . import cli, pass_state
 def backup(state, dest):
     """Copy the knowledge base to DEST (safe while ingest or serve run)."""
     from clout.index.backup import backup as run_backup
-    from clout.index.store import StoreError
 
-    try:
-        figures = run_backup(state.settings.data_dir, dest)
-    except StoreError as e:
-        raise click.ClickException(str(e)) from None
+    figures = run_backup(state.settings.data_dir, dest)
     click.echo(f"backed up {figures['documents']} documents, {figures['chunks']} chunks to {dest}")
 
 
@@ -29,10 +25,6 @@ def backup(state, dest):
 def restore(state, src):
     """Replace the knowledge base with the backup in SRC."""
     from clout.index.backup import restore as run_restore
-    from clout.index.store import StoreError
 
-    try:
-        figures = run_restore(src, state.settings.data_dir)
-    except StoreError as e:
-        raise click.ClickException(str(e)) from None
+    figures = run_restore(src, state.settings.data_dir)
     click.echo(f"restored {figures['documents']} documents, {figures['chunks']} chunks into {state.settings.data_dir}")

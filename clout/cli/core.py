@@ -3,36 +3,35 @@ from __future__ import annotations
 
 import click
 
+from clout.index.vocabulary import DEFAULT_K, DEFAULT_MODE, KINDS, MAX_K, MAX_OFFSET, MIN_K, MODES
+
 from . import cli, emit_json, pass_state
 
 
 @cli.command()
 @click.argument("query")
-@click.option("-k", "k", type=click.IntRange(1, 100), default=5, show_default=True, help="How many results.")
+@click.option("-k", "k", type=click.IntRange(MIN_K, MAX_K), default=DEFAULT_K, show_default=True, help="How many results.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-@click.option("--mode", type=click.Choice(["hybrid", "lexical", "semantic"]), default="hybrid", show_default=True,
+@click.option("--mode", type=click.Choice(MODES), default=DEFAULT_MODE, show_default=True,
               help="Match words (lexical), meaning (semantic) or both.")
-@click.option("--kind", type=click.Choice(["article", "episode"]), help="Only articles, or only episodes.")
+@click.option("--kind", type=click.Choice(KINDS), help="Only articles, or only episodes.")
 @click.option("--site", help="Only this site or show (its name as `clout search` shows it).")
 @click.option("--author", help="Only authors whose name contains this.")
 @click.option("--speaker", help="Only episode passages where this speaker speaks (the whole name), played where they do.")
 @click.option("--since", "--from", "date_from", help="Only documents dated on or after this (2017, 2017-09, 2017-09-22).")
 @click.option("--until", "--to", "date_to", help="Only documents dated on or before this.")
-@click.option("--offset", type=click.IntRange(0, 1000), default=0, help="Skip this many documents (the next page).")
+@click.option("--offset", type=click.IntRange(0, MAX_OFFSET), default=0, help="Skip this many documents (the next page).")
 @pass_state
 def search(state, query, k, as_json, mode, kind, site, author, speaker, date_from, date_to, offset):
     """Find the passages that answer QUERY."""
     from clout.index.query import parse
-    from clout.index.search import Filters, SearchError, results_json, search as run_search
+    from clout.index.search import Filters, results_json, search as run_search
 
     from .terminal import print_hits
 
-    try:
-        filters = Filters(kind=kind or "", site=site or "", author=author or "", speaker=speaker or "",
-                          date_from=date_from or "", date_to=date_to or "")
-        hits = run_search(state.kb(readonly=True), query, k=k, mode=mode, filters=filters, offset=offset)
-    except SearchError as e:
-        raise click.ClickException(str(e)) from None
+    filters = Filters(kind=kind or "", site=site or "", author=author or "", speaker=speaker or "",
+                      date_from=date_from or "", date_to=date_to or "")
+    hits = run_search(state.kb(readonly=True), query, k=k, mode=mode, filters=filters, offset=offset)
     if as_json:
         emit_json(results_json(query, hits))
         return
@@ -64,20 +63,14 @@ def stats(state, as_json):
 @pass_state
 def remove(state, sources):
     """Remove documents by the path or URL they were ingested from."""
-    from clout.index.kb import BusyError
-    from clout.index.store import StoreError
-
     kb = state.kb()
     missing = 0
-    try:
-        with kb.writing():
-            for source in sources:
-                if kb.remove(source):
-                    click.echo(f"removed: {source}")
-                else:
-                    missing += 1
-                    click.echo(f"not found: {source}", err=True)
-    except (BusyError, StoreError) as e:
-        raise click.ClickException(str(e)) from None
+    with kb.writing():
+        for source in sources:
+            if kb.remove(source):
+                click.echo(f"removed: {source}")
+            else:
+                missing += 1
+                click.echo(f"not found: {source}", err=True)
     if missing:
         raise SystemExit(1)

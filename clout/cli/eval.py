@@ -27,12 +27,9 @@ def eval_command(state, file, weights, as_json, show_misses):
 
     Prints nDCG@10, MRR@10, recall@5 and how often the top passage contains the answer phrase.
     """
-    from clout.index.evaluate import EvalError, evaluate, load_queries, table
+    from clout.index.evaluate import evaluate, load_queries, table
 
-    try:
-        queries = load_queries(file)
-    except EvalError as e:
-        raise click.ClickException(str(e)) from None
+    queries = load_queries(file)
     results, notes = evaluate(state.kb(readonly=True), queries, weights=weights)
     if as_json:
         emit_json({"modes": [s.to_json() for s in results], "notes": notes,

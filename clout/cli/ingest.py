@@ -28,10 +28,7 @@ def ingest(state, sources, limit, since, same_site, max_depth, dry_run, whisper_
     """
     from clout.ingest.batch import FAILED, run
     from clout.ingest.dates import iso_date
-    from clout.ingest.errors import StopBatch
     from clout.ingest.sources import Context, Options
-    from clout.index.kb import BusyError
-    from clout.index.store import StoreError
 
     if since and not iso_date(since):
         raise click.BadParameter(f"{since!r} is not a date", param_hint="--since")
@@ -52,8 +49,6 @@ def ingest(state, sources, limit, since, same_site, max_depth, dry_run, whisper_
             for outcome in run(sources, ctx, sink, dry_run=dry_run):
                 counts[outcome.status] += 1
                 progress.done(outcome.line(), failed=outcome.status == FAILED)
-    except (BusyError, StoreError, StopBatch) as e:
-        raise click.ClickException(str(e)) from None
     except KeyboardInterrupt:
         click.echo("interrupted: what was done is saved; run the same command again to continue", err=True)
         raise SystemExit(130)

@@ -27,18 +27,11 @@ def serve(state, host, port, threads):
     """Serve the knowledge base over HTTP."""
     from waitress import serve as waitress_serve
 
+    from clout.index.threads import one_core_per_request
     from clout.web import create_app
 
-    _one_core_per_request()
+    one_core_per_request()
     app = create_app(settings=state.settings, kb=state.kb(readonly=True))
     click.echo(f"Clout is serving {state.settings.data_dir} on http://{host}:{port}/  (Ctrl-C stops)")
     waitress_serve(app, host=host, port=port, threads=threads, ident="clout", **SLOW_CLIENT_LIMITS)
 
-
-def _one_core_per_request() -> None:
-    """Each request embeds one short query: one core does it in ~15 ms, while two cores' threads
-    contending with the other requests' made it 20x slower on a busy 2-core machine (measured by
-    scripts/bench_scale.py). Concurrency comes from waitress's threads instead."""
-    import torch
-
-    torch.set_num_threads(1)

@@ -9,12 +9,14 @@ from clout.ingest.errors import StopBatch
 
 def into(kb, on_stored: Callable = lambda doc, added: None) -> Callable:
     """A sink that adds each document to `kb` and describes what happened in one Outcome."""
+    from clout.index.embed import EmbedderError
     from clout.index.store import StoreError
 
     def sink(doc) -> Outcome:
         try:
             added = kb.add(doc)
-        except StoreError as e:  # a full disk or a read-only directory: every next item would fail too
+        except (StoreError, EmbedderError) as e:
+            # A full disk, a read-only directory, a model that will not load: every next item would fail too.
             raise StopBatch(str(e)) from None
         on_stored(doc, added)
         notes = [f"{added.chunks} chunks" if added.status in (ADDED, UPDATED) else ""]

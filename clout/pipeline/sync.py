@@ -10,14 +10,15 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
+from clout.errors import CloutError
 from clout.index.lock import holding
-from clout.index.sources import Source, Sources
+from clout.index.sources import Source, SourceError, Sources
 
 SYNC_LOCK = "sync.lock"
 
 
-class SyncBusy(Exception):
-    pass
+class SyncBusy(CloutError):
+    """Another sync holds this data directory; the message names its pid."""
 
 
 @dataclass
@@ -102,12 +103,13 @@ def sync_source(kb, sources: Sources, source: Source, ctx, prune: bool, on_outco
 
 
 def sync(kb, names: list[str], ctx, prune: bool = False, on_outcome: Callable = lambda s, o: None) -> list[SourceReport]:
-    """Sync the named sources (all when none are named), holding the sync and write locks."""
+    """Sync the named sources (all when none are named), holding the sync and write locks.
+    SourceError, before anything is fetched, when a name is not a followed source."""
     sources = Sources(kb.store)
     chosen = [sources.get(n) for n in names] if names else sources.all()
     missing = [n for n, s in zip(names, chosen) if s is None]
     if missing:
-        raise KeyError(", ".join(repr(m) for m in missing))
+        raise SourceError(f"no source named {', '.join(repr(m) for m in missing)}; `clout sources list` shows them")
     reports = []
     with sync_lock(kb.data_dir), kb.writing():
         for source in chosen:

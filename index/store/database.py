@@ -9,11 +9,13 @@ import sqlite3
 import threading
 from pathlib import Path
 
+from clout.errors import CloutError
+
 from ..faults import fault_point
 from .schema import MIGRATIONS, SCHEMA, SCHEMA_VERSION
 
 
-class StoreError(Exception):
+class StoreError(CloutError):
     """The store cannot be used as it is (wrong model, unreadable file, newer schema)."""
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields as dataclass_fields
 from typing import Iterable, Iterator
 
 import numpy as np
@@ -52,7 +52,8 @@ class ChunkRow:
 
 # Read from tables of their own (segments, people, chapters) or not stored with the document (voiceprints).
 _DOCUMENT_ATTRS = tuple(
-    f.name for f in fields(Document) if f.name not in ("segments", "extra", "people", "chapters", "voiceprints")
+    f.name for f in dataclass_fields(Document)
+    if f.name not in ("segments", "extra", "people", "chapters", "voiceprints")
 )
 
 
