@@ -1,4 +1,5 @@
-"""What ingest produces: a Document (article or episode), its timed Segments, and its Chunks."""
+"""What ingest produces: a Document (article or episode), its timed Segments, its people and
+chapters, and its Chunks."""
 from __future__ import annotations
 
 import hashlib
@@ -10,11 +11,39 @@ EPISODE = "episode"
 
 @dataclass(frozen=True)
 class Segment:
-    """A stretch of speech: seconds from the start of the audio, and what was said."""
+    """A stretch of speech by one voice: seconds from the start of the audio, what was said, and who
+    said it (a name, "Speaker 1" where nothing says who, "" when not known at all)."""
 
     start: float
     end: float
     text: str
+    speaker: str = ""
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone an episode names (podcast:person, a voice tag): role as the feed gives it (host, guest ...)."""
+
+    name: str
+    role: str = ""
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """Where a part of an episode starts, and its title: the publisher's, or a sentence of the part itself."""
+
+    start: float
+    title: str
+
+
+@dataclass(frozen=True)
+class Voiceprint:
+    """What a named speaker sounds like (a unit-length voice embedding), from `seconds` of their speech."""
+
+    name: str
+    vector: tuple[float, ...]
+    seconds: float
+    encoder: str
 
 
 @dataclass
@@ -39,6 +68,11 @@ class Document:
     audio_url: str = ""
     duration: float | None = None
     segments: list[Segment] = field(default_factory=list)
+    people: list[Person] = field(default_factory=list)
+    # The publisher's chapters; when an episode has none, the index makes them from its transcript.
+    chapters: list[Chapter] = field(default_factory=list)
+    # Prints of the named voices heard in the episode, for the show's next episodes (not indexed).
+    voiceprints: list[Voiceprint] = field(default_factory=list)
     # Fetch validators and other provenance kept to make re-ingest cheap (etag, last_modified).
     extra: dict = field(default_factory=dict)
 
@@ -50,7 +84,11 @@ class Document:
             h.update(part.encode("utf-8"))
             h.update(b"\0")
         for s in self.segments:
-            h.update(f"{s.start:.2f}-{s.end:.2f}".encode())
+            h.update(f"{s.start:.2f}-{s.end:.2f}{s.speaker}".encode())
+        for p in self.people:
+            h.update(f"\0person\0{p.name}\0{p.role}".encode())
+        for c in self.chapters:
+            h.update(f"\0chapter\0{c.start:.2f}\0{c.title}".encode())
         return h.hexdigest()
 
 
@@ -69,3 +107,4 @@ class Chunk:
     start: float | None = None
     end: float | None = None
     context: str = ""
+    speakers: tuple[str, ...] = ()  # who speaks in an episode passage, in order of first appearance

@@ -124,6 +124,7 @@ def chunk_segments(segments: list[Segment], title: str = "") -> tuple[str, list[
                 start=segments[i].start,
                 end=segments[j - 1].end,
                 context=title,
+                speakers=tuple(dict.fromkeys(s.speaker for s in segments[i:j] if s.speaker)),
             )
         )
         i = j

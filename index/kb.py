@@ -13,8 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from clout.document import Chunk, Document
+from clout.document import EPISODE, Chunk, Document, Voiceprint
 
+from .chapters import make_chapters
 from .chunk import chunk_document
 from .dedup import Fingerprint, fingerprint, is_near_duplicate
 from .embed import Embedder
@@ -110,6 +111,10 @@ class KnowledgeBase:
             return None
         return {"id": doc.id, "content_hash": doc.stored_hash, "extra": doc.extra}
 
+    def voiceprints(self, show: str) -> list[Voiceprint]:
+        """The prints of the people named in a show's episodes so far (ingest names voices with them)."""
+        return self.store.voiceprints(show)
+
     def add(self, doc: Document) -> Added:
         """Chunk, embed and store a document; an unchanged one costs nothing."""
         digest = doc.content_hash
@@ -129,17 +134,25 @@ class KnowledgeBase:
         # A duplicate is recorded, not indexed: search must never show the same passages twice.
         chunks = chunk_document(doc) if original is None else []
         vectors = self.embedder.encode([_embedding_text(c) for c in chunks]) if chunks else np.zeros((0, self.embedder.dim))
+        chapters, origin = doc.chapters, "publisher"
+        if doc.kind == EPISODE and not chapters and chunks:
+            chapters, origin = make_chapters(doc.segments, chunks, vectors, self.embedder.encode), "made"
         fault_point("embedded")
         doc_id, added, removed = self.store.put_document(
             fields,
             [asdict(c) for c in chunks],
             vectors,
-            segments=[(s.start, s.end, s.text) for s in doc.segments],
+            segments=doc.segments,
             fingerprint=fp.to_bytes(),
             duplicate_of=original[0] if original else None,
             extra=doc.extra,
+            people=doc.people,
+            chapters=chapters,
+            chapter_origin=origin,
         )
         self.mirror.stored(removed, added, vectors)
+        if doc.kind == EPISODE and doc.voiceprints:
+            self.store.remember_voices(doc.site, doc.voiceprints)
         if original is not None:
             return Added("duplicate", doc_id, 0, original[1])
         return Added("updated" if old is not None else "added", doc_id, len(added))

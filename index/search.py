@@ -6,9 +6,9 @@ The functions other code calls (CLI, `/api/search`, eval, benchmarks):
         The best passage of each of the best documents, documents offset..offset+k-1.
     more_from_document(kb, query, doc_id, k=5, mode="hybrid", weights=None) -> list[Hit]
         The document's passages ranked for the query (its best passage first).
-    facets(kb, query, mode="hybrid", filters=None) -> {"kind": {value: n}, "site": {value: n}}
-        How many matching documents each kind and site/show has; each count applies the other filters.
-    Filters(kind="", site="", author="", date_from="", date_to="")   Filters.from_params(mapping)
+    facets(kb, query, mode="hybrid", filters=None) -> {"kind": {value: n}, "site": {value: n}, "speaker": {name: n}}
+        How many matching documents each kind, site/show and named speaker has; each count applies the other filters.
+    Filters(kind="", site="", author="", date_from="", date_to="", speaker="")   Filters.from_params(mapping)
     results_json(query, hits, **extra) -> {"query", "results": [Hit.to_json()...], **extra}
 
 mode is "hybrid" (default), "lexical" or "semantic" (vocabulary.py decides the modes, kinds and limits);
@@ -59,6 +59,8 @@ class Hit:
     audio_url: str = ""
     highlight: str = ""  # the snippet as safe HTML: escaped, with <mark> around query words
     more: int = 0  # other passages of this document among the candidates ("more from this document")
+    speaker: str = ""  # who speaks at `start` in an episode
+    chapter: str = ""  # the episode's chapter playing at `start`
 
     def to_json(self) -> dict:
         out = asdict(self)
@@ -174,7 +176,7 @@ def search(kb, query: str, k: int = DEFAULT_K, mode: str = DEFAULT_MODE, filters
     page = list(best.items())[offset : offset + k]
     hits = []
     for doc_id, (chunk_id, score) in page:
-        hit = _hit(kb, chunks[chunk_id], score, parsed)
+        hit = _hit(kb, chunks[chunk_id], score, parsed, (filters or Filters()).speaker)
         if hit is not None:
             hit.more = extra.get(doc_id, 0)
             hits.append(hit)
@@ -201,41 +203,51 @@ def facets(kb, query: str, mode: str = DEFAULT_MODE, filters: Filters | None = N
     """
     parsed = parse(query)
     filters = filters or Filters()
-    out: dict[str, dict[str, int]] = {"kind": {}, "site": {}}
+    out: dict[str, dict[str, int]] = {"kind": {}, "site": {}, "speaker": {}}
     if not parsed.text:
         return out
     kb.refresh()
     for field in out:
         others = filters.without(field)
         ranked = ranked_chunks(kb, parsed, mode, others, None, _depth(MAX_K))
+        if field == "speaker":
+            out[field] = kb.store.speakers_per([c for c, _ in ranked])
+            continue
         docs = {c.document_id for c in kb.store.chunks([c for c, _ in ranked]).values()}
         out[field] = kb.store.documents_per(field, docs)
     return out
 
 
-def _hit(kb, chunk, score: float, query: Query) -> Hit | None:
+def _hit(kb, chunk, score: float, query: Query, speaker: str = "") -> Hit | None:
     doc = kb.store.document(chunk.document_id, segments=False)  # an episode's, when needed, in _episode_start
     if doc is None:
         return None
     shown = snippet(chunk.text, query.terms)
+    start, who = _episode_start(kb, doc, chunk, query, speaker)
     return Hit(
         doc_id=doc.id, title=doc.title, kind=doc.kind, source=doc.source, url=doc.url,
-        text=chunk.text, snippet=shown, start=_episode_start(kb, doc, chunk, query), end=chunk.end, score=score,
+        text=chunk.text, snippet=shown, start=start, end=chunk.end, score=score,
         chunk_id=chunk.id, author=doc.author, date=doc.date, site=doc.site, audio_url=doc.audio_url,
-        highlight=highlight(shown, query.terms),
+        highlight=highlight(shown, query.terms), speaker=who,
+        chapter=kb.store.chapter_at(doc.id, start) if doc.kind == "episode" else "",
     )
 
 
-def _episode_start(kb, doc, chunk, query: Query) -> float | None:
-    """The second to play an episode passage from: where its best-matching sentence begins."""
+def _episode_start(kb, doc, chunk, query: Query, speaker: str = "") -> tuple[float | None, str]:
+    """The second to play an episode passage from (where its best-matching sentence begins; with a
+    speaker filter, the best of that speaker's sentences), and who speaks there."""
     if doc.kind != "episode" or chunk.start is None:
-        return chunk.start
+        return chunk.start, ""
     from .moments import best_start
 
-    segments = kb.store.segments(doc.id)
-    inside = [(s.start, s.end, s.text) for s in segments if s.end > chunk.start and s.start < chunk.end]
-    moment = best_start(inside, query.text, kb.embedder.encode_query(query.text), kb.embedder.encode)
-    return chunk.start if moment is None else moment
+    inside = [s for s in kb.store.segments(doc.id) if s.end > chunk.start and s.start < chunk.end]
+    if speaker:
+        inside = [s for s in inside if s.speaker.lower() == speaker.lower()] or inside
+    moment = best_start([(s.start, s.end, s.text) for s in inside], query.text, kb.embedder.encode_query(query.text),
+                        kb.embedder.encode)
+    start = chunk.start if moment is None else moment
+    who = next((s.speaker for s in inside if s.start >= start - 1e-6), inside[0].speaker if inside else "")
+    return start, who
 
 
 def results_json(query: str, hits: list[Hit], **extra) -> dict:

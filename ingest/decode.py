@@ -1,4 +1,4 @@
-"""Audio files into 16 kHz mono samples, decoded in a child process with CPU, memory and length limits.
+"""Audio files into 16 kHz samples (mono, or the two channels of a stereo file), decoded in a child process with CPU, memory and length limits.
 
 Audio from the web is untrusted input to FFmpeg's decoders (bundled with PyAV, so no system ffmpeg).
 Decoding in a child process means a pathological file can at worst get that child killed, and the
@@ -26,8 +26,12 @@ class DecodeError(CloutError):
     """The file is not audio this decoder can read; str() says why, without naming the file."""
 
 
-def decode(path: Path, max_seconds: float) -> "numpy.ndarray":  # noqa: F821
-    """Float32 samples at 16 kHz; DecodeError for anything that is not decodable audio."""
+def decode(path: Path, max_seconds: float, channels: bool = False) -> "numpy.ndarray":  # noqa: F821
+    """Float32 samples at 16 kHz; DecodeError for anything that is not decodable audio.
+
+    With `channels`, a (channels, samples) array: two rows for a file of two or more channels
+    (left and right), one for a mono file. Otherwise one row, mixed down to mono.
+    """
     import numpy as np
 
     if path.stat().st_size == 0:
@@ -43,11 +47,15 @@ def decode(path: Path, max_seconds: float) -> "numpy.ndarray":  # noqa: F821
     with tempfile.TemporaryDirectory(prefix="clout-decode-") as tmp:
         out = Path(tmp) / "samples.f32"
         child = subprocess.run(
-            [sys.executable, __file__, str(path), str(out), str(max_seconds)],
+            [sys.executable, __file__, str(path), str(out), str(max_seconds), "stereo" if channels else "mono"],
             capture_output=True, text=True, preexec_fn=limits, timeout=cpu * 2 + 30,
         )
         if child.returncode == 0:
-            return np.fromfile(out, dtype=np.float32)
+            samples = np.fromfile(out, dtype=np.float32)
+            if not channels:
+                return samples
+            count = 2 if child.stdout.strip() == "2" else 1
+            return samples.reshape(-1, count).T.copy()
     message = (child.stderr.strip().splitlines() or [""])[-1]
     if child.returncode in (EXIT_TOO_LONG, EXIT_NO_AUDIO, EXIT_UNDECODABLE):
         raise DecodeError(message)
@@ -58,7 +66,7 @@ def decode(path: Path, max_seconds: float) -> "numpy.ndarray":  # noqa: F821
     raise DecodeError(f"the decoder failed ({message or f'exit status {child.returncode}'})")
 
 
-def _child(path: str, out: str, max_seconds: float) -> int:
+def _child(path: str, out: str, max_seconds: float, layout: str = "mono") -> int:
     import av
     import numpy as np
 
@@ -68,11 +76,16 @@ def _child(path: str, out: str, max_seconds: float) -> int:
             if not container.streams.audio:
                 print("it has no audio stream", file=sys.stderr)
                 return EXIT_NO_AUDIO
-            resampler = av.audio.resampler.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
-            for group in _groups(_frames(container.decode(container.streams.audio[0]))):
+            stream = container.streams.audio[0]
+            channels = 2 if layout == "stereo" and (stream.codec_context.channels or 1) >= 2 else 1
+            print(channels)  # the parent reads how many channels the samples interleave
+            resampler = av.audio.resampler.AudioResampler(
+                format="flt", layout="stereo" if channels == 2 else "mono", rate=SAMPLE_RATE
+            )
+            for group in _groups(_frames(container.decode(stream))):
                 for resampled in resampler.resample(group):
-                    samples = resampled.to_ndarray().reshape(-1)
-                    written += samples.size
+                    samples = resampled.to_ndarray().reshape(-1)  # packed: left, right, left ...
+                    written += samples.size // channels
                     if written > max_seconds * SAMPLE_RATE:
                         print(f"it is longer than the {max_seconds / 3600:g}-hour limit (CLOUT_MAX_AUDIO_HOURS)",
                               file=sys.stderr)
@@ -125,4 +138,4 @@ def av_errors():
 
 if __name__ == "__main__":
     os.nice(5)
-    sys.exit(_child(sys.argv[1], sys.argv[2], float(sys.argv[3])))
+    sys.exit(_child(sys.argv[1], sys.argv[2], float(sys.argv[3]), *sys.argv[4:5]))

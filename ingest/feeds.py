@@ -7,8 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from clout.document import Person
+
 from .dates import iso_date
 from .errors import IngestError
+from .podcasting import read_tags
 
 AUDIO_SUFFIXES = (".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".wav", ".flac", ".mp4a")
 
@@ -32,7 +35,9 @@ class Entry:
     audio_type: str = ""
     audio_length: int = 0  # bytes, as the feed claims
     duration: float | None = None  # seconds, from itunes:duration
-    transcripts: tuple[Transcript, ...] = ()
+    transcripts: tuple[Transcript, ...] = ()  # every <podcast:transcript>, in the feed's order
+    people: tuple[Person, ...] = ()  # <podcast:person> of the item, else of the channel
+    chapters_url: str = ""  # <podcast:chapters>
 
     @property
     def is_episode(self) -> bool:
@@ -80,9 +85,9 @@ def _is_audio(enclosure: dict) -> bool:
     return kind.startswith("audio/") or (not kind and href.endswith(AUDIO_SUFFIXES))
 
 
-def _transcripts(entry) -> tuple[Transcript, ...]:
-    found = []
-    # feedparser exposes <podcast:transcript> as `podcast_transcript` (the last one) and in links.
+def _transcripts(entry, tags) -> tuple[Transcript, ...]:
+    # feedparser keeps only the last <podcast:transcript> (`podcast_transcript`); the raw tags have them all.
+    found = [Transcript(t.url, t.type, t.language) for t in tags.transcripts]
     raw = entry.get("podcast_transcript")
     if isinstance(raw, dict) and raw.get("url"):
         found.append(Transcript(raw["url"], raw.get("type", ""), raw.get("language", "")))
@@ -101,16 +106,19 @@ def parse_feed(data: bytes, source: str) -> Feed:
         reason = parsed.get("bozo_exception")
         raise IngestError(source, f"not an RSS or Atom feed ({reason})" if reason else "not an RSS or Atom feed")
     channel = parsed.feed
+    tags = read_tags(data)
     entries = []
     for item in parsed.entries:
         audio = next((e for e in item.get("enclosures", []) if _is_audio(e)), None)
+        guid = item.get("id") or item.get("link") or (audio or {}).get("href", "")
+        own = tags.of(guid, (audio or {}).get("href", ""))
         try:
             length = int((audio or {}).get("length") or 0)
         except ValueError:
             length = 0
         entries.append(
             Entry(
-                guid=item.get("id") or item.get("link") or (audio or {}).get("href", ""),
+                guid=guid,
                 title=(item.get("title") or "").strip(),
                 link=item.get("link") or "",
                 date=iso_date(item.get("published_parsed") or item.get("updated_parsed") or item.get("published")),
@@ -120,7 +128,10 @@ def parse_feed(data: bytes, source: str) -> Feed:
                 audio_type=(audio or {}).get("type", ""),
                 audio_length=length,
                 duration=parse_duration(item.get("itunes_duration")),
-                transcripts=_transcripts(item),
+                transcripts=_transcripts(item, own),
+                # Persons listed on an item replace the channel's for that episode (Podcasting 2.0).
+                people=tuple(own.people or tags.channel.people),
+                chapters_url=(own.chapters[0].url if own.chapters else ""),
             )
         )
     return Feed(

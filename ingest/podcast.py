@@ -2,7 +2,9 @@
 
 An episode's transcript comes, in order of preference, from the publisher (`<podcast:transcript>`,
 or a .vtt/.srt beside a local audio file), from the transcript cache (keyed by the audio's content
-hash and the model, so the same audio is never transcribed twice), or from Whisper.
+hash and the model, so the same audio is never transcribed twice), or from Whisper; audio Clout
+hears is diarized, and its voices named from the feed's people (ingest/speakers.py). Chapters come
+from `<podcast:chapters>`; an episode without them gets chapters made by the index.
 """
 from __future__ import annotations
 
@@ -15,12 +17,15 @@ import urllib.parse
 from pathlib import Path
 from typing import Iterator
 
+from . import speakers
 from . import transcribe as whisper
 from .captions import caption_format, parse_captions
-from .decode import DecodeError, decode
-from clout.document import EPISODE, Document, Segment
+from .chapters import parse_chapters
+from clout.document import EPISODE, Chapter, Document, Person, Segment
 from .errors import IngestError, Unchanged
 from .feeds import AUDIO_SUFFIXES, Entry, Feed, parse_feed
+from .listen import listen
+from .podcasting import timed_first
 
 log = logging.getLogger(__name__)
 
@@ -163,14 +168,16 @@ def _is_playlist(url: str, mime: str) -> bool:
 
 
 def _entry_hints(entry: Entry, feed: Feed, source: str, audio: str) -> dict:
-    transcripts = tuple(
-        (url, t.type) for t in entry.transcripts if (url := _resolve(t.url, source)) is not None
-    )
+    transcripts = tuple(timed_first(
+        [(url, t.type) for t in entry.transcripts if (url := _resolve(t.url, source)) is not None], caption_format
+    ))
+    chapters = _resolve(entry.chapters_url, source) if entry.chapters_url else None
     hints = {
         "title": entry.title, "date": entry.date, "description": _plain(entry.description),
         "author": entry.author or feed.author, "site": feed.title, "url": entry.link,
         "language": feed.language, "duration": entry.duration, "audio_url": audio, "feed": source,
         "guid": entry.guid, "audio_length": entry.audio_length, "transcripts": transcripts,
+        "people": tuple((p.name, p.role) for p in entry.people), "chapters": chapters or "",
     }
     hints["entry_key"] = hashlib.sha256(json.dumps(hints, sort_keys=True, default=str).encode()).hexdigest()[:32]
     return hints
@@ -203,7 +210,11 @@ def load(item, ctx) -> Document:
     _check_language(item.source, hint.get("language", ""), model)
     ctx.progress("episode", {"source": item.source, "title": hint.get("title", "")})
 
+    people = [Person(name, role) for name, role in hint.get("people", ())]
     segments, words, extra = _publisher_transcript(item, audio_ref, ctx), [], {"transcript": "publisher"}
+    prints = []
+    if segments is not None:
+        people = speakers.publisher_people(people, segments)
     local = None if _is_url(audio_ref) else Path(audio_ref)
     language = hint.get("language", "")
     duration = hint.get("duration")
@@ -216,12 +227,15 @@ def load(item, ctx) -> Document:
             audio_hash = _file_hash(path, item.source)
             if known and not hint.get("entry_key") and _current(known["extra"], "", model, words_wanted, audio_hash):
                 raise Unchanged(item.source, "audio already transcribed")
-            segments, words, language, seconds = _transcript(path, audio_hash, model, item.source, ctx)
-            duration = seconds or duration
+            heard = listen(path, audio_hash, model, item.source, ctx)
+            language, duration = heard.language or language, heard.duration or duration
         finally:
             if download is not None:
                 download.unlink(missing_ok=True)  # the page plays remote audio from its own URL
-        extra = {"transcript": "whisper", "model": model, "audio_hash": audio_hash}
+        voiced = speakers.attribute(heard.diarization, people, ctx.voiceprints(hint.get("site", "")),
+                                    whisper.sentences_from_words)
+        segments, words, people, prints = voiced.segments, heard.diarization.words, voiced.people, voiced.voiceprints
+        extra = {"transcript": "whisper", "model": model, "audio_hash": audio_hash, "voices": speakers.VERSION}
     if local is not None:
         extra["audio_path"] = str(local.resolve())
     if words_wanted and words:
@@ -246,6 +260,9 @@ def load(item, ctx) -> Document:
         audio_url=str(local.resolve()) if local is not None else audio_ref,
         duration=duration,
         segments=segments,
+        people=people,
+        chapters=_publisher_chapters(item, ctx),
+        voiceprints=prints,
         extra=extra,
     )
 
@@ -258,7 +275,8 @@ def _current(extra: dict, entry_key: str, model: str, words_wanted: bool, audio_
         return False
     if extra.get("transcript") == "publisher":
         return True
-    return extra.get("model") == model and (not words_wanted or "words" in extra)
+    return (extra.get("model") == model and extra.get("voices") == speakers.VERSION
+            and (not words_wanted or "words" in extra))
 
 
 def _check_language(source: str, language: str, model: str) -> None:
@@ -295,15 +313,29 @@ def _publisher_transcript(item, audio_ref: str, ctx) -> list[Segment] | None:
         if not fmt:
             continue
         try:
-            if _is_url(ref):
-                data = ctx.fetcher.get(ref, max_bytes=ctx.settings.max_page_bytes).body
-            else:
-                data = Path(ref).read_bytes()
-            return parse_captions(data, fmt, ref)
+            return parse_captions(_read(ref, ctx), fmt, ref)
         except (IngestError, OSError) as e:
             # The audio is still there to transcribe; say why the publisher's text was not used.
             log.warning("%s: not using the publisher transcript %s (%s)", item.source, ref, e)
     return None
+
+
+def _read(ref: str, ctx) -> bytes:
+    if _is_url(ref):
+        return ctx.fetcher.get(ref, max_bytes=ctx.settings.max_page_bytes).body
+    return Path(ref).read_bytes()
+
+
+def _publisher_chapters(item, ctx) -> list[Chapter]:
+    """The publisher's chapters, if the feed points at a file that can be read; [] otherwise."""
+    ref = item.hint.get("chapters")
+    if not ref:
+        return []
+    try:
+        return parse_chapters(_read(ref, ctx), ref)
+    except (IngestError, OSError) as e:
+        log.warning("%s: not using the publisher chapters %s (%s)", item.source, ref, e)
+        return []
 
 
 def _download(url: str, ctx) -> Path:
@@ -329,36 +361,3 @@ def _file_hash(path: Path, source: str) -> str:
     except OSError as e:
         raise IngestError(source, f"cannot read it ({e.strerror})") from None
     return h.hexdigest()
-
-
-def _transcript(path: Path, audio_hash: str, model: str, source: str, ctx):
-    """(segments, words, language, seconds): from the cache when this audio was heard before."""
-    cache = ctx.transcripts
-    words_wanted = ctx.options.word_timestamps
-    if cache is not None:
-        cached = cache.get_transcript(audio_hash, model)
-        cached_words = cache.get_transcript(audio_hash, model + "#words") if words_wanted else []
-        if cached and cached_words is not None:
-            return [Segment(*s) for s in cached], [Segment(*w) for w in cached_words], "", None
-    try:
-        samples = decode(path, ctx.settings.max_audio_seconds)
-    except DecodeError as e:
-        raise IngestError(source, str(e)) from None
-
-    def report(done: float, total: float) -> None:
-        ctx.progress("transcribe", {"source": source, "done": done, "total": total})
-
-    try:
-        result = whisper.transcribe(
-            samples, model, device=ctx.settings.whisper_device, compute_type=ctx.settings.whisper_compute_type,
-            progress=report,
-        )
-    except whisper.TranscribeError as e:
-        raise IngestError(source, str(e)) from None
-    if not result.segments:
-        raise IngestError(source, f"no speech was found in its {result.duration / 60:.1f} minutes of audio")
-    if cache is not None:
-        cache.put_transcript(audio_hash, model, result.language, result.segments)
-        if words_wanted:
-            cache.put_transcript(audio_hash, model + "#words", result.language, result.words)
-    return result.segments, result.words, result.language, result.duration

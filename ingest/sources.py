@@ -14,7 +14,7 @@ from typing import Callable, Iterator, Protocol
 
 from clout.settings import Settings
 
-from clout.document import Document, Segment
+from clout.document import Document, Segment, Voiceprint
 from .errors import IngestError
 from .fetch import Fetcher
 from .files import SUFFIXES, read_file
@@ -76,6 +76,8 @@ class Context:
     # What the store holds for a source (content_hash, extra with etag/last_modified), or None.
     known: Callable[[str], dict | None] = lambda source: None
     transcripts: TranscriptCache | None = None
+    # The voiceprints of the people named in a show's episodes so far, by show title.
+    voiceprints: Callable[[str], list[Voiceprint]] = lambda show: []
     # Called with (event, payload) to report progress of long steps (downloads, transcription).
     progress: Callable[[str, dict], None] = lambda event, payload: None
     # The batch's one HTTP client, shared by the web and podcast stages and the download threads, so

@@ -36,6 +36,7 @@ SENTENCE_GAP = 0.35  # seconds of silence after each sentence
 PARAGRAPH_GAP = 0.8
 BITRATE = 24_000  # Opus at 24 kbit/s: clear speech, ~180 KB a minute
 SEED = 7
+NARRATOR = "Hibari (synthetic voice)"  # the podcast:person who speaks every episode
 
 
 def _manifest() -> dict[str, dict]:
@@ -111,12 +112,13 @@ def feed_xml(episodes: list[dict]) -> str:
       <enclosure url="{escape(e['file'])}" length="{e['bytes']}" type="audio/ogg"/>
     </item>""")
     return f"""<?xml version="1.0" encoding="UTF-8"?>
-<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd">
+<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd" xmlns:podcast="https://podcastindex.org/namespace/1.0">
   <channel>
     <title>{SHOW}</title>
     <description>{escape(SHOW_DESCRIPTION)}</description>
     <language>en</language>
     <itunes:author>Clout</itunes:author>
+    <podcast:person role="narrator">{NARRATOR}</podcast:person>
 {chr(10).join(items)}
   </channel>
 </rss>

@@ -98,8 +98,9 @@ SRT = "1\r\n00:00:01,000 --> 00:00:04,000\r\nFirst line.\r\n\r\n2\r\n00:00:05,00
 
 def test_publisher_formats_read_into_sentence_segments():
     vtt = parse_captions(VTT.encode(), "vtt", "t.vtt")
-    assert vtt == [Segment(1.0, 5.0, "Welcome to the show about winning internal support."),
-                   Segment(3723.25, 3725.0, "Goodbye & thanks.")]
+    # The voice tag is kept, and an untagged cue after it is the same voice still speaking.
+    assert vtt == [Segment(1.0, 5.0, "Welcome to the show about winning internal support.", "Host"),
+                   Segment(3723.25, 3725.0, "Goodbye & thanks.", "Host")]
     assert parse_captions(SRT.encode(), "srt", "t.srt") == [Segment(1, 4, "First line."), Segment(5, 6.5, "Second.")]
     body = {"version": "1.0.0", "segments": [{"startTime": 0.5, "endTime": 2, "body": "From JSON."}]}
     assert parse_captions(json.dumps(body).encode(), "json", "t.json") == [Segment(0.5, 2, "From JSON.")]

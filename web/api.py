@@ -40,7 +40,11 @@ def document_json(doc) -> dict:
         "duration": doc.duration,
         "media_url": url_for("media.audio", doc_id=doc.id, _external=True) if has_audio else None,
         "text": doc.text,
-        "segments": [{"start": s.start, "end": s.end, "text": s.text} for s in doc.segments],
+        # "speaker" is left out where nothing is known of who speaks (an article, an old or untagged transcript).
+        "segments": [{"start": s.start, "end": s.end, "text": s.text, **({"speaker": s.speaker} if s.speaker else {})}
+                     for s in doc.segments],
+        "people": [{"name": p.name, "role": p.role} for p in doc.people],
+        "chapters": [{"start": c.start, "title": c.title} for c in doc.chapters],
     }
 
 

@@ -1,7 +1,7 @@
 """The OpenAPI 3 description of /api; a test validates it and checks it names exactly the API's routes."""
 from __future__ import annotations
 
-from clout.index.vocabulary import DATE, DEFAULT_K, DEFAULT_MODE, KINDS, MAX_K, MAX_OFFSET, MAX_QUERY_CHARS, MIN_K, MODES
+from clout.index.vocabulary import DATE, DEFAULT_K, DEFAULT_MODE, KINDS, MAX_FILTER_CHARS, MAX_K, MAX_OFFSET, MAX_QUERY_CHARS, MIN_K, MODES
 
 
 def _query(name: str, schema: dict, description: str, required: bool = False) -> dict:
@@ -36,6 +36,8 @@ _HIT = {
         "date": {"type": "string"},
         "site": {"type": "string", "description": "Site name, or the show of an episode"},
         "audio_url": {"type": "string"},
+        "speaker": {"type": "string", "description": "Who speaks at `start` in an episode: a name, or \"Speaker 1\" where nothing says who"},
+        "chapter": {"type": "string", "description": "The title of the episode's chapter playing at `start`"},
     },
 }
 
@@ -63,6 +65,8 @@ def openapi_document(server: str) -> dict:
                         _query("author", {"type": "string"}, "Only this author"),
                         _query("date_from", _DATE, "Published on or after (a year, month or day: 2017, 2017-09, 2017-09-22)"),
                         _query("date_to", _DATE, "Published on or before (a year, month or day)"),
+                        _query("speaker", {"type": "string", "maxLength": MAX_FILTER_CHARS},
+                               "Only episode passages where this speaker speaks (the whole name)"),
                         _query("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
                                "How many results to skip (for more results)"),
                     ],
@@ -137,7 +141,28 @@ def openapi_document(server: str) -> dict:
                             "items": {
                                 "type": "object",
                                 "required": ["start", "end", "text"],
-                                "properties": {"start": {"type": "number"}, "end": {"type": "number"}, "text": {"type": "string"}},
+                                "properties": {
+                                    "start": {"type": "number"}, "end": {"type": "number"}, "text": {"type": "string"},
+                                    "speaker": {"type": "string", "description": "Who speaks: a name, or \"Speaker 1\" where nothing says who; absent when not known"},
+                                },
+                            },
+                        },
+                        "people": {
+                            "type": "array",
+                            "description": "The people the episode names (podcast:person, voice tags, voices recognised from earlier episodes)",
+                            "items": {
+                                "type": "object",
+                                "required": ["name", "role"],
+                                "properties": {"name": {"type": "string"}, "role": {"type": "string", "description": "host, guest ... ('' when not said)"}},
+                            },
+                        },
+                        "chapters": {
+                            "type": "array",
+                            "description": "The publisher's chapters, or chapters Clout made from the transcript's topics",
+                            "items": {
+                                "type": "object",
+                                "required": ["start", "title"],
+                                "properties": {"start": {"type": "number"}, "title": {"type": "string"}},
                             },
                         },
                     },

@@ -9,7 +9,7 @@ from clout.index.search import facets, search
 from clout.index.vocabulary import MAX_QUERY_CHARS, SearchError
 
 from .params import SearchParams, parse_search
-from .present import article_paragraphs, clock, paragraphs, safe_highlight, text_fragment
+from .present import article_paragraphs, clock, safe_highlight, text_fragment, turns
 
 bp = Blueprint("pages", __name__)
 PAGE_SIZE = 10
@@ -39,7 +39,7 @@ def _kb():
 def search_url(params: SearchParams, endpoint: str = "pages.index", **changes) -> str:
     """The URL of this search with some parameters changed ('' removes one)."""
     values = {
-        "q": params.q, "kind": params.filters.kind, "site": params.filters.site,
+        "q": params.q, "kind": params.filters.kind, "site": params.filters.site, "speaker": params.filters.speaker,
         "mode": "" if params.mode == "hybrid" else params.mode, "offset": params.offset or "",
     }
     values.update(changes)
@@ -63,7 +63,7 @@ def results_context(params: SearchParams) -> dict:
     hits = search(kb, params.q, k=size + 1, mode=params.mode, filters=params.filters, offset=params.offset) if params.q else []
     more = len(hits) > size
     hits = hits[:size]
-    counts = facets(kb, params.q, params.mode, params.filters) if params.q else {"kind": {}, "site": {}}
+    counts = facets(kb, params.q, params.mode, params.filters) if params.q else {"kind": {}, "site": {}, "speaker": {}}
     return {
         "params": params,
         "query": params.q,
@@ -108,8 +108,8 @@ def document(doc_id: int):
     except ValueError:
         t = 0.0
     is_episode = doc.kind == "episode"
-    paras = paragraphs(doc.segments) if is_episode and doc.segments else []
-    current = max((start for start, _ in paras if start <= t), default=None) if t else None
+    paras = turns(doc.segments) if is_episode and doc.segments else []
+    current = max((p[0] for p in paras if p[0] <= t), default=None) if t else None
     return render_template(
         "document.html",
         doc=doc,
@@ -117,6 +117,8 @@ def document(doc_id: int):
         transcript=paras,
         current=current,
         text=[] if paras else article_paragraphs(doc.text),
+        chapters=doc.chapters,
+        people=doc.people,
         media=url_for("media.audio", doc_id=doc_id) if is_episode else "",
         original=doc.url if doc.url.startswith(("http://", "https://")) else "",
     )

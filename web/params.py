@@ -45,6 +45,9 @@ def parse_search(args, default_k: int = DEFAULT_K) -> SearchParams:
     kind = args.get("kind") or ""
     if kind and kind not in KINDS:  # exactly as the API documents it (the library's filters ignore case)
         raise BadParameter(f"kind must be one of {', '.join(KINDS)}, not {kind[:40]!r}")
+    speaker = args.get("speaker") or ""
+    if len(speaker) > MAX_FILTER_CHARS:  # a name is matched whole: a cut one would match nobody
+        raise BadParameter(f"speaker is {len(speaker)} characters long; the limit is {MAX_FILTER_CHARS}")
     filters = Filters(
         kind=kind,
         site=(args.get("site") or "")[:MAX_FILTER_CHARS],
@@ -52,6 +55,7 @@ def parse_search(args, default_k: int = DEFAULT_K) -> SearchParams:
         # Checked as sent: the filters would forgive the spaces around a date that the API's pattern does not.
         date_from=check_date("date_from", args.get("date_from") or ""),
         date_to=check_date("date_to", args.get("date_to") or ""),
+        speaker=speaker,
     )
     return SearchParams(
         q=q.strip(),

@@ -59,5 +59,18 @@ def paragraphs(segments: list[Segment], max_chars: int = 500, max_seconds: float
     return out
 
 
+def turns(segments: list[Segment]) -> list[tuple[float, str, str, bool]]:
+    """Paragraphs of each speaker's turn: (start, text, speaker, whether a new turn starts there)."""
+    out: list[tuple[float, str, str, bool]] = []
+    run: list[Segment] = []
+    for segment in list(segments) + [None]:
+        if run and (segment is None or segment.speaker != run[-1].speaker):
+            out += [(start, text, run[0].speaker, i == 0) for i, (start, text) in enumerate(paragraphs(run))]
+            run = []
+        if segment is not None:
+            run.append(segment)
+    return out
+
+
 def article_paragraphs(text: str) -> list[str]:
     return [" ".join(p.split()) for p in re.split(r"\n\s*\n", text or "") if p.strip()]

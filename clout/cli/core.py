@@ -17,19 +17,20 @@ from . import cli, emit_json, pass_state
 @click.option("--kind", type=click.Choice(KINDS), help="Only articles, or only episodes.")
 @click.option("--site", help="Only this site or show (its name as `clout search` shows it).")
 @click.option("--author", help="Only authors whose name contains this.")
+@click.option("--speaker", help="Only episode passages where this speaker speaks (the whole name), played where they do.")
 @click.option("--since", "--from", "date_from", help="Only documents dated on or after this (2017, 2017-09, 2017-09-22).")
 @click.option("--until", "--to", "date_to", help="Only documents dated on or before this.")
 @click.option("--offset", type=click.IntRange(0, MAX_OFFSET), default=0, help="Skip this many documents (the next page).")
 @pass_state
-def search(state, query, k, as_json, mode, kind, site, author, date_from, date_to, offset):
+def search(state, query, k, as_json, mode, kind, site, author, speaker, date_from, date_to, offset):
     """Find the passages that answer QUERY."""
     from clout.index.query import parse
     from clout.index.search import Filters, results_json, search as run_search
 
     from .terminal import print_hits
 
-    filters = Filters(kind=kind or "", site=site or "", author=author or "", date_from=date_from or "",
-                      date_to=date_to or "")
+    filters = Filters(kind=kind or "", site=site or "", author=author or "", speaker=speaker or "",
+                      date_from=date_from or "", date_to=date_to or "")
     hits = run_search(state.kb(readonly=True), query, k=k, mode=mode, filters=filters, offset=offset)
     if as_json:
         emit_json(results_json(query, hits))

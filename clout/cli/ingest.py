@@ -40,7 +40,8 @@ def ingest(state, sources, limit, since, same_site, max_depth, dry_run, whisper_
 
     sink = into(kb)
     progress = progress_for(is_tty())
-    ctx = Context(state.settings, options, known=kb.known, transcripts=kb.store, progress=progress.handle)
+    ctx = Context(state.settings, options, known=kb.known, transcripts=kb.store, voiceprints=kb.voiceprints,
+                  progress=progress.handle)
     counts: Counter = Counter()
     started = time.monotonic()
     try:

@@ -125,7 +125,7 @@ def sync(state, names, prune, quiet):
     from clout.pipeline.sync import sync as run_sync, totals
 
     kb = state.kb()
-    ctx = Context(state.settings, Options(whisper_model=state.settings.whisper_model), known=kb.known, transcripts=kb.store)
+    ctx = Context(state.settings, Options(whisper_model=state.settings.whisper_model), known=kb.known, transcripts=kb.store, voiceprints=kb.voiceprints)
 
     def show(source, outcome):
         if not quiet or outcome.status == FAILED:

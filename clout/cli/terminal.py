@@ -18,7 +18,9 @@ def _byline(hit) -> str:
 
 
 def _when(hit) -> str:
-    return f"▶ {clock(hit.start)}" if hit.kind == "episode" and hit.start is not None else ""
+    if hit.kind != "episode" or hit.start is None:
+        return ""
+    return f"{hit.speaker}, {clock(hit.start)} ▶" if hit.speaker else f"▶ {clock(hit.start)}"
 
 
 def print_hits(hits, terms, offset: int = 0, rich: bool | None = None) -> None:

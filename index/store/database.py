@@ -12,7 +12,7 @@ from pathlib import Path
 from clout.errors import CloutError
 
 from ..faults import fault_point
-from .schema import SCHEMA, SCHEMA_VERSION
+from .schema import MIGRATIONS, SCHEMA, SCHEMA_VERSION
 
 
 class StoreError(CloutError):
@@ -29,6 +29,7 @@ class Database:
         if not readonly:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             try:
+                self._migrate()
                 self.db.executescript(SCHEMA)  # idempotent; executescript manages its own transaction
                 with self.transaction() as db:
                     db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
@@ -38,6 +39,21 @@ class Database:
         version = int(self.get_meta("schema_version") or SCHEMA_VERSION)
         if version > SCHEMA_VERSION:
             raise StoreError(f"{self.path} was written by a newer Clout (schema {version}); upgrade Clout to open it")
+        if version < SCHEMA_VERSION and readonly:
+            # A server or a search on a data directory an older Clout wrote: upgrade it first.
+            Database(self.path).close()
+            self.close()
+
+    def _migrate(self) -> None:
+        """Bring a store an older Clout wrote up to this schema, one version at a time, each in one transaction."""
+        if not self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone():
+            return  # a new store: the schema makes it whole
+        version = int(self.get_meta("schema_version") or SCHEMA_VERSION)
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            with self.transaction() as db:
+                for statement in MIGRATIONS.get(target, ()):
+                    db.execute(statement)
+                db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(target),))
 
     # -- connections -------------------------------------------------------------------------
     @property

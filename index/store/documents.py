@@ -12,6 +12,7 @@ import numpy as np
 from clout.document import Document, Segment
 
 from .database import StoreError
+from .episodes import PUBLISHER, write_episode
 
 DOCUMENT_FIELDS = (
     "source", "kind", "title", "author", "date", "site", "url", "language", "description",
@@ -49,7 +50,11 @@ class ChunkRow:
     end: float | None
 
 
-_DOCUMENT_ATTRS = tuple(f.name for f in dataclass_fields(Document) if f.name not in ("segments", "extra"))
+# Read from tables of their own (segments, people, chapters) or not stored with the document (voiceprints).
+_DOCUMENT_ATTRS = tuple(
+    f.name for f in dataclass_fields(Document)
+    if f.name not in ("segments", "extra", "people", "chapters", "voiceprints")
+)
 
 
 class DocumentTables:
@@ -106,8 +111,10 @@ class DocumentTables:
 
     def segments(self, doc_id: int) -> list[Segment]:
         return [
-            Segment(r[0], r[1], r[2])
-            for r in self.db.execute("SELECT start, end, text FROM segments WHERE document_id = ? ORDER BY position", (doc_id,))
+            Segment(r[0], r[1], r[2], r[3])
+            for r in self.db.execute(
+                "SELECT start, end, text, speaker FROM segments WHERE document_id = ? ORDER BY position", (doc_id,)
+            )
         ]
 
     def _stored(self, row: sqlite3.Row | None, segments: bool) -> StoredDocument | None:
@@ -116,6 +123,8 @@ class DocumentTables:
         return StoredDocument(
             **{name: row[name] for name in _DOCUMENT_ATTRS},
             segments=self.segments(row["id"]) if segments else [],
+            people=self.people(row["id"]) if row["kind"] == "episode" else [],
+            chapters=self.chapters(row["id"]) if row["kind"] == "episode" else [],
             extra=json.loads(row["extra"] or "{}"),
             id=row["id"], stored_hash=row["content_hash"], duplicate_of=row["duplicate_of"],
             added_at=row["added_at"], updated_at=row["updated_at"],
@@ -127,22 +136,27 @@ class DocumentTables:
         fields: dict,
         chunks: list[dict],
         vectors: np.ndarray,
-        segments: Iterable[tuple[float, float, str]] = (),
+        segments: Iterable[Segment] = (),
         fingerprint: bytes | None = None,
         duplicate_of: int | None = None,
         extra: dict | None = None,
+        people=(),
+        chapters=(),
+        chapter_origin: str = PUBLISHER,
     ) -> tuple[int, list[int], list[int]]:
-        """Insert or replace a document with its chunks, in one transaction.
+        """Insert or replace a document with its chunks (and an episode's people and chapters), in one transaction.
 
         Returns (document id, ids of the chunks added, ids of the chunks it replaced); StoreError when
         SQLite cannot write (disk full, read-only), and then nothing of it is stored.
         """
         try:
-            return self._put_document(fields, chunks, vectors, segments, fingerprint, duplicate_of, extra)
+            return self._put_document(fields, chunks, vectors, segments, fingerprint, duplicate_of, extra,
+                                      people, chapters, chapter_origin)
         except sqlite3.OperationalError as e:  # the transaction rolled back
             raise StoreError(f"cannot store {fields['source']} in {self.path.parent} ({e})") from None
 
-    def _put_document(self, fields, chunks, vectors, segments, fingerprint, duplicate_of, extra):
+    def _put_document(self, fields, chunks, vectors, segments, fingerprint, duplicate_of, extra,
+                      people=(), chapters=(), chapter_origin=PUBLISHER):
         now = time.time()
         values = [fields.get(k, "") if k != "duration" else fields.get(k) for k in DOCUMENT_FIELDS]
         with self.transaction() as db:
@@ -167,8 +181,8 @@ class DocumentTables:
                 )
                 doc_id = cur.lastrowid
             db.executemany(
-                "INSERT INTO segments (document_id, position, start, end, text) VALUES (?, ?, ?, ?, ?)",
-                [(doc_id, i, s, e, t) for i, (s, e, t) in enumerate(segments)],
+                "INSERT INTO segments (document_id, position, start, end, text, speaker) VALUES (?, ?, ?, ?, ?, ?)",
+                [(doc_id, i, s.start, s.end, s.text, s.speaker) for i, s in enumerate(segments)],
             )
             added: list[int] = []
             title = fields.get("title", "")
@@ -187,6 +201,8 @@ class DocumentTables:
                     (cur.lastrowid, chunk["text"], " ".join(p for p in (title, chunk.get("context", "")) if p)),
                 )
                 added.append(cur.lastrowid)
+            write_episode(db, doc_id, people, chapters, chapter_origin,
+                          [(i, tuple(c.get("speakers", ()))) for i, c in zip(added, chunks)])
         return doc_id, added, removed
 
     def touch_document(self, doc_id: int, extra: dict) -> None:

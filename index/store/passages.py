@@ -1,7 +1,7 @@
 """The queries search asks of the store: BM25 matches in chunks_fts, the chunks filters allow, facet counts.
 
 Search decides what to ask (the match expression, the depth, which filters); this module is how it
-is asked in SQL. Filters arrive as an object with kind, site, author, date_from and date_to.
+is asked in SQL. Filters arrive as an object with kind, site, author, date_from, date_to and speaker.
 """
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ _BM25 = "bm25(chunks_fts, 1.0, 0.5)"
 FACET_FIELDS = ("kind", "site")
 
 
-def _where(filters, table: str) -> tuple[str, list]:
-    """A WHERE clause over the documents table (aliased `table`) and its parameters; originals only."""
+def _where(filters, table: str, chunks: str = "c") -> tuple[str, list]:
+    """A WHERE clause over the documents table (aliased `table`) and the chunks (aliased `chunks`) and
+    its parameters; originals only."""
     clauses, params = [f"{table}.duplicate_of IS NULL"], []
     if filters is None:
         return clauses[0], params
@@ -30,6 +31,9 @@ def _where(filters, table: str) -> tuple[str, list]:
     if filters.date_to:
         clauses.append(f"{table}.date != '' AND substr({table}.date, 1, ?) <= ?")
         params += [len(filters.date_to), filters.date_to]
+    if getattr(filters, "speaker", ""):
+        clauses.append(f"{chunks}.id IN (SELECT chunk_id FROM chunk_speakers WHERE speaker = ? COLLATE NOCASE)")
+        params.append(filters.speaker)
     return " AND ".join(clauses), params
 
 

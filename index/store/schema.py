@@ -1,7 +1,8 @@
 """The tables of a Clout store, all in one place: what a data directory's clout.db holds."""
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+# 2: who speaks (segments.speaker, chunk_speakers), an episode's people and chapters, voiceprints.
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -34,6 +35,7 @@ CREATE TABLE IF NOT EXISTS segments (
     start REAL NOT NULL,
     end REAL NOT NULL,
     text TEXT NOT NULL,
+    speaker TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (document_id, position)
 );
 CREATE TABLE IF NOT EXISTS chunks (
@@ -77,4 +79,41 @@ CREATE TABLE IF NOT EXISTS source_items (
     last_seen REAL NOT NULL,
     PRIMARY KEY (source_name, item)
 );
+CREATE TABLE IF NOT EXISTS chunk_speakers (
+    chunk_id INTEGER NOT NULL REFERENCES chunks(id) ON DELETE CASCADE,
+    speaker TEXT NOT NULL,
+    named INTEGER NOT NULL DEFAULT 0,  -- a person's name, not "Speaker 1"
+    PRIMARY KEY (chunk_id, speaker)
+);
+CREATE INDEX IF NOT EXISTS chunk_speakers_speaker ON chunk_speakers(speaker COLLATE NOCASE);
+CREATE TABLE IF NOT EXISTS people (
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (document_id, position)
+);
+CREATE TABLE IF NOT EXISTS chapters (
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    start REAL NOT NULL,
+    title TEXT NOT NULL,
+    origin TEXT NOT NULL DEFAULT 'publisher',  -- or 'made': topic boundaries found by Clout
+    PRIMARY KEY (document_id, position)
+);
+CREATE TABLE IF NOT EXISTS voiceprints (
+    show TEXT NOT NULL,
+    name TEXT NOT NULL,
+    encoder TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    seconds REAL NOT NULL,
+    episodes INTEGER NOT NULL,
+    updated_at REAL NOT NULL,
+    PRIMARY KEY (show, name, encoder)
+);
 """
+
+# Statements that bring a store of the version before each one up to it, run once, in order.
+MIGRATIONS = {
+    2: ("ALTER TABLE segments ADD COLUMN speaker TEXT NOT NULL DEFAULT ''",),
+}

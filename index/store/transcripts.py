@@ -15,7 +15,9 @@ class TranscriptTable:
         return [tuple(s) for s in json.loads(row[0])] if row else None
 
     def put_transcript(self, audio_hash: str, model: str, language: str, segments: list) -> None:
-        payload = json.dumps([[s[0], s[1], s[2]] if isinstance(s, (list, tuple)) else [s.start, s.end, s.text] for s in segments])
+        rows = [list(s) if isinstance(s, (list, tuple)) else [s.start, s.end, s.text, s.speaker] for s in segments]
+        # A speaker (the channel a word was heard on) is kept when there is one; old rows have three fields.
+        payload = json.dumps([r[:4] if len(r) > 3 and r[3] else r[:3] for r in rows])
         with self.transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO transcripts VALUES (?, ?, ?, ?, ?)", (audio_hash, model, language, payload, time.time())

@@ -110,7 +110,7 @@
   // Filters live in hidden inputs so that typing keeps them.
   const syncHidden = (params) => {
     form.querySelectorAll("input[type=hidden]").forEach((h) => h.remove());
-    for (const name of ["kind", "site"]) {
+    for (const name of ["kind", "site", "speaker"]) {
       const value = params.get(name);
       if (!value) continue;
       const hidden = document.createElement("input");

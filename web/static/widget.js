@@ -163,7 +163,8 @@ audio{display:block;width:100%;margin-top:.4em}
         a.href = hit.kind === "episode" || !url ? `${this.endpoint}/documents/${+hit.doc_id}${hit.kind === "episode" ? "?t=" + Math.floor(hit.start || 0) : ""}` : url + fragment(hit.text);
         li.append(meta, a, passage(hit));
         if (hit.kind === "episode") {
-          const b = el("button", "play", "▶ " + clock(hit.start)); b.type = "button"; b.setAttribute("aria-label", `Play from ${clock(hit.start)}`);
+          const t = clock(hit.start), w = hit.speaker, b = el("button", "play", w ? `${w}, ${t} ▶` : "▶ " + t);
+          b.type = "button"; b.setAttribute("aria-label", `Play ${w ? w + " " : ""}from ${t}`);
           b.addEventListener("click", (e) => { e.stopPropagation(); this.play(li); });
           li.append(b);
         }
