@@ -36,6 +36,7 @@ def cluster(tmp_path_factory):
     ns = Namespace()
     served = tmp_path_factory.mktemp("served")
     shutil.copy(DATA / "audio" / "jfk.flac", served / "jfk.flac")
+    shutil.copy(DATA / "articles" / "html" / "caktusgroup.com.django.html", served / "django.html")
     http = ns.popen([sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "--directory", str(served), str(HTTP_PORT)],
                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -83,7 +84,8 @@ def test_a_cluster_ingest_stores_what_a_local_ingest_stores(cluster, tmp_path):
     write_notes(folder, 3)
     shutil.copy(folder / "memo-001.txt", folder / "memo-001-copy.txt")  # a duplicate: which is first must agree
     shutil.copy(CORPUS / "articles" / "03-senior-management-buy-in.txt", folder)
-    sources = [folder, f"http://127.0.0.1:{HTTP_PORT}/jfk.flac"]  # the workers download and transcribe it
+    # The workers download and transcribe the audio, and extract the page (which discovery fetched).
+    sources = [folder, f"http://127.0.0.1:{HTTP_PORT}/jfk.flac", f"http://127.0.0.1:{HTTP_PORT}/django.html"]
 
     local = ingest(cluster, tmp_path / "local", *sources, ray=False)
     assert local.returncode == 0, local.stderr
@@ -96,6 +98,7 @@ def test_a_cluster_ingest_stores_what_a_local_ingest_stores(cluster, tmp_path):
     assert a["order"] == b["order"] and a["docs"] == b["docs"]
     assert any(dup for *_, dup in b["docs"].values())  # the copy was recorded as a duplicate of the same original
     assert b["docs"][sources[1]][0] == "episode" and "ask not" in b["docs"][sources[1]][2].lower()
+    assert b["docs"][sources[2]][0] == "article" and len(b["docs"][sources[2]][2]) > 500
     assert a["chunks"] == b["chunks"] and a["segments"] == b["segments"]
     assert np.allclose(a["vectors"], b["vectors"], atol=1e-5)
     for query in ("zorblax2 escalation plan", "what your country can do for you", "getting senior management to buy in"):

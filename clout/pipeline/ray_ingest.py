@@ -143,8 +143,10 @@ class Cluster:
         actor = min(self.ready, key=self.ready.get)
         self.ready[actor] += 1
         known = kb.known(item.source)
+        # A page discovery already fetched goes with its item (kept for a retry): fetched once, as locally.
+        page = ctx.discovered_pages.get(item.source) if item.kind == "page" else None
         ref = actor.load.remote(item, ctx.options, known, kb.voiceprints(item.hint.get("site", "")),
-                                _cached_transcripts(kb, known, ctx))
+                                _cached_transcripts(kb, known, ctx), page)
         return _Task(item, ref, actor, attempt)
 
     def _result(self, task: _Task, ctx, kb):
@@ -164,6 +166,7 @@ class Cluster:
                 return task.item, RuntimeError(str(e).splitlines()[0])
             if task.actor in self.ready:
                 self.ready[task.actor] -= 1
+            ctx.discovered_pages.pop(task.item.source, None)
             if isinstance(value, tuple):
                 kind, source, detail = value
                 if kind == "unchanged":

@@ -61,8 +61,9 @@ class Loader:
         return {"node": ray.get_runtime_context().get_node_id(), "pid": os.getpid(),
                 "clout": version("clout"), "model": self.embedder.name}
 
-    def load(self, item, options, known, voiceprints, transcripts):
-        """Loaded, or ("unchanged" | "failed" | "error", source, detail): exceptions of this codebase are
+    def load(self, item, options, known, voiceprints, transcripts, page=None):
+        """Loaded, or ("unchanged" | "failed" | "error", source, detail). `page` is the item's page as
+        discovery fetched it, if it did. Exceptions of this codebase are
         not sent back as such, since their constructors take other arguments than they keep."""
         from clout.index.prepare import prepare
         from clout.ingest.errors import IngestError, Unchanged
@@ -71,6 +72,8 @@ class Loader:
         cache = Transcripts(dict(transcripts))
         ctx = Context(self.settings, options, known=lambda source: known, transcripts=cache,
                       voiceprints=lambda show: voiceprints, fetcher=self.fetcher)
+        if page is not None:  # the response the driver's discovery fetched: not fetched again
+            ctx.discovered_pages[item.source] = page
         try:
             doc = load(item, ctx)
             current = known is not None and known.get("content_hash") == doc.content_hash
