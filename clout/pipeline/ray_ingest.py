@@ -47,6 +47,7 @@ class Cluster:
 
         self.ray = ray
         self.cpus = cpus_per_worker or max(1, int(os.environ.get(CPUS_ENV) or 1))
+        _check_reachable(address)
         try:
             # Workers' own logs stay on their nodes: their output must not interleave with the progress here.
             ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING, configure_logging=False)
@@ -222,9 +223,24 @@ def _cached_transcripts(kb, known, ctx) -> dict:
     return out
 
 
-def address_from(option: str | None) -> str:
-    """--ray, else CLOUT_RAY_ADDRESS, else "" (a local ingest)."""
-    return option or os.environ.get(ADDRESS_ENV, "")
+def _check_reachable(address: str) -> None:
+    """Refuse at once an address where nothing listens: ray.init would retry it for minutes."""
+    import socket
+    from urllib.parse import urlsplit
+
+    if address == "auto":
+        return
+    try:
+        where = urlsplit(address if "://" in address else f"gcs://{address}")
+        host, port = where.hostname, where.port
+    except ValueError:
+        host, port = None, None
+    if not host or not port:
+        raise RayError(f"{address!r} is not a Ray address: give HOST:PORT (as `ray start --head` prints it) or ray://HOST:PORT")
+    try:
+        socket.create_connection((host, port), timeout=10).close()
+    except OSError as e:
+        raise RayError(f"nothing answers at the Ray address {address} ({e.strerror or e}); is the cluster started?") from None
 
 
-__all__ = ["Cluster", "RayError", "address_from", "ADDRESS_ENV"]
+__all__ = ["Cluster", "RayError", "ADDRESS_ENV"]
