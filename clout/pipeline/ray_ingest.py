@@ -164,7 +164,7 @@ class Cluster:
                 task = self._submit(task.item, ctx, kb, task.attempt + 1)
                 continue
             except self.ray.exceptions.RayTaskError as e:  # the item could not be sent or returned: a bug
-                return task.item, RuntimeError(str(e).splitlines()[0])
+                value = ("error", task.item.source, str(e).splitlines()[0])
             if task.actor in self.ready:
                 self.ready[task.actor] -= 1
             ctx.discovered_pages.pop(task.item.source, None)
