@@ -26,6 +26,7 @@ _CLOSERS = "\"'”’)]»"
 _OPENERS = "\"'“‘([«"
 # A run of terminators with its closing quotes/brackets, then space or the end of the line.
 _END = re.compile(rf"[.!?…]+[{re.escape(_CLOSERS)}]*(?=\s|$)")
+_TAIL = re.compile(rf"[.!?…]+[{re.escape(_CLOSERS)}]*$")  # the same run, ending a word or cue
 _ACRONYM = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")  # "U.S", "e.g", "a.m": letters joined by dots
 _LINE = re.compile(r"[^\n]+")
 
@@ -60,7 +61,7 @@ def ends_sentence(text: str, following: str | None = None) -> bool:
     """Whether `text` (a word, a caption cue, a segment) ends a sentence, given the text that comes
     next when it is known."""
     text = text.rstrip()
-    m = re.search(rf"[.!?…]+[{re.escape(_CLOSERS)}]*$", text)
+    m = _TAIL.search(text)
     return bool(m) and _is_end(text[: m.start()], m.group(), following)
 
 
