@@ -29,6 +29,7 @@ class Follower:
         self.poll_seconds = poll_seconds
         self._current: tuple[str, KnowledgeBase] | None = None  # (name, kb): replaced whole, never edited
         self.refused: dict[str, str] = {}  # snapshot name -> why it is not served
+        self._refused_as: dict[str, tuple] = {}  # snapshot name -> its files when it was refused
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -45,14 +46,16 @@ class Follower:
         for name in reversed(names(self.root)):
             if self._current and name <= self._current[0]:
                 return False
-            if name in self.refused:
-                continue
+            signature = _signature(self.root / name)
+            if self._refused_as.get(name) == signature:
+                continue  # refused as it stands; looked at again once its files change (a sync still arriving)
             try:
                 kb = self._open(name)
             except Exception as e:  # SnapshotError, or whatever SQLite or FAISS make of a file that verified but is not whole
-                self.refused[name] = str(e)
+                self.refused[name], self._refused_as[name] = str(e), signature
                 log.warning("not serving snapshot %s: %s; still serving %s", name, e, self.name or "nothing")
                 continue
+            self.refused.pop(name, None)
             self._current = (name, kb)  # the swap: one assignment; requests that hold the old one finish on it
             log.info("serving snapshot %s (%d chunks)", name, kb.vectors.count)
             return True
@@ -84,6 +87,14 @@ class Follower:
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
+
+
+def _signature(path: Path) -> tuple:
+    """What a snapshot directory holds, cheaply: its files' names, sizes and modification times."""
+    try:
+        return tuple(sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in path.iterdir()))
+    except OSError:
+        return ()
 
 
 __all__ = ["Follower", "POLL_SECONDS"]

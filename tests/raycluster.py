@@ -28,6 +28,8 @@ def unshare_refused() -> str:
     """Why a private network namespace cannot be made here ("" when it can)."""
     if not shutil.which("unshare") or not shutil.which("nsenter"):
         return "unshare/nsenter (util-linux) are not installed"
+    if not shutil.which("ip"):
+        return "ip (iproute2) is not installed, to bring loopback up in the namespace"
     try:
         done = subprocess.run(["unshare", "-n", "true"], capture_output=True, text=True, timeout=30)
     except OSError as e:

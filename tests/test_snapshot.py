@@ -101,6 +101,24 @@ def test_a_damaged_or_partial_snapshot_is_never_served_and_the_reason_is_logged(
     assert f"not serving snapshot {bad.name}" in caplog.text and f"still serving {good}" in caplog.text
 
 
+def test_a_snapshot_still_arriving_is_served_once_it_is_whole(kb_dir, notes, tmp_path):
+    """A synced bucket delivers files in any order: refused while incomplete, taken when its marker arrives."""
+    from clout.index.follow import Follower
+    from clout.index.snapshot import COMPLETE
+
+    dest = tmp_path / "snapshots"
+    first = publish(kb_dir, dest)
+    follower = Follower(dest)
+    follower.poll()
+    assert clout("ingest", str(notes / "memo-002.txt"), data_dir=kb_dir).exit_code == 0
+    arriving = dest / publish(kb_dir, dest)
+    marker = (arriving / COMPLETE).read_bytes()
+    (arriving / COMPLETE).unlink()
+    assert not follower.poll() and follower.name == first and not follower.poll()  # refused once, not re-read
+    (arriving / COMPLETE).write_bytes(marker)
+    assert follower.poll() and follower.name == arriving.name and arriving.name not in follower.refused
+
+
 def test_publish_keeps_the_newest_few(kb_dir, tmp_path):
     from clout.index.snapshot import names
 
