@@ -66,13 +66,15 @@ class Namespace:
 class Cluster:
     """`ray start --head` and one `ray start --address` worker node, each with one CPU."""
 
-    def __init__(self, ns: Namespace, port: int = 6390):
+    def __init__(self, ns: Namespace, port: int = 6390, client_port: int = 10001):
         self.ns, self.port = ns, port
         self.address = f"127.0.0.1:{port}"
+        self.client_address = f"ray://127.0.0.1:{client_port}"  # Ray Client, for a driver outside the cluster
         self.temp = tempfile.mkdtemp(prefix="ray", dir="/tmp")  # short: Ray's socket paths must fit 107 bytes
         self.logs = Path(self.temp) / "node-logs"
         self.logs.mkdir()
-        self.head = self._node("head", ["--head", "--port", str(port), "--include-dashboard", "false", "--temp-dir", self.temp])
+        self.head = self._node("head", ["--head", "--port", str(port), "--ray-client-server-port", str(client_port),
+                                       "--include-dashboard", "false", "--temp-dir", self.temp])
         self._wait(1)
         self.worker = self._node("worker", ["--address", self.address])
         self._wait(2)

@@ -52,8 +52,9 @@ def cluster(tmp_path_factory):
     ns.close()
 
 
-def ingest(cluster, data_dir, *sources, ray: bool = True, **kw):
-    args = [*CLOUT, "--data-dir", str(data_dir), "ingest", *(["--ray", cluster.address] if ray else []), *map(str, sources)]
+def ingest(cluster, data_dir, *sources, ray: bool = True, address: str = "", **kw):
+    address = address or cluster.address
+    args = [*CLOUT, "--data-dir", str(data_dir), "ingest", *(["--ray", address] if ray else []), *map(str, sources)]
     return cluster.ns.run(args, env=ENV, cwd=ROOT, **kw)
 
 
@@ -119,7 +120,7 @@ def test_ctrl_c_stops_a_cluster_ingest_cleanly_and_a_rerun_continues(cluster, tm
     stored = len(dump(data)["docs"])
     assert 1 <= stored < 30
 
-    again = ingest(cluster, data, folder)
+    again = ingest(cluster, data, folder, address=cluster.client_address)  # through Ray Client this time
     assert again.returncode == 0, again.stderr
     assert f"{30 - stored} added" in again.stdout.splitlines()[-1] and f"{stored} unchanged" in again.stdout.splitlines()[-1]
     assert len(dump(data)["docs"]) == 30
