@@ -122,7 +122,8 @@ def test_ctrl_c_stops_a_cluster_ingest_cleanly_and_a_rerun_continues(cluster, tm
 
     again = ingest(cluster, data, folder, address=cluster.client_address)  # through Ray Client this time
     assert again.returncode == 0, again.stderr
-    assert f"{30 - stored} added" in again.stdout.splitlines()[-1] and f"{stored} unchanged" in again.stdout.splitlines()[-1]
+    summary = again.stdout.splitlines()[-1]
+    assert f"{30 - stored} added" in summary and f"{stored} unchanged" in summary, (stored, again.stdout, err)
     assert len(dump(data)["docs"]) == 30
 
 
