@@ -122,7 +122,7 @@ def test_ctrl_c_stops_a_cluster_ingest_cleanly_and_a_rerun_continues(cluster, tm
 
     again = ingest(cluster, data, folder, address=cluster.client_address)  # through Ray Client this time
     assert again.returncode == 0, again.stderr
-    summary = again.stdout.splitlines()[-1]
+    summary = next(line for line in reversed(again.stdout.splitlines()) if "on Ray:" in line)
     assert f"{30 - stored} added" in summary and f"{stored} unchanged" in summary, (stored, again.stdout, err)
     assert len(dump(data)["docs"]) == 30
 
