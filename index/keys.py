@@ -109,6 +109,10 @@ class Keys:
     def all(self) -> list[ApiKey]:
         return [_key(row) for row in self.store.all_keys()]
 
+    def named(self, name: str) -> ApiKey | None:
+        row = self.store.key_named(name)
+        return _key(row) if row else None
+
     def revoke(self, name: str) -> None:
         if not self.store.revoke_key(name):
             row = self.store.key_named(name)

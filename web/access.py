@@ -8,10 +8,13 @@ from the next request on.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import secrets
 import time
 
-from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, g, jsonify, redirect, render_template, request, url_for
 
 from clout.index.keys import Keys
 
@@ -19,6 +22,9 @@ from .errors import error
 
 COOKIE = "clout_key"
 COOKIE_DAYS = 30
+# An <audio> element cannot send a header, so the widget plays a private episode from a signed URL:
+# valid this long, for one document, and only while the key it was issued to is in force.
+MEDIA_URL_SECONDS = 3600
 # Needed before anyone has a key: the prompt itself, static files, and the widget's script (a public file).
 OPEN_ENDPOINTS = {"static", "widget.script", "access.prompt", "access.enter", "access.leave"}
 ADMIN_BLUEPRINTS = ("admin", "admin_api")
@@ -95,6 +101,12 @@ def _check():
         return None
     admin = is_admin_route(endpoint)
     token, where = presented()
+    if not token and endpoint == "media.audio" and request.args.get("sig"):
+        key = _signed_media_key()
+        if key is None:
+            return refuse(401, "this audio link has expired or its key was revoked")
+        g.api_key = key
+        return None
     key = _keys().check(token) if token else None
     if token and key is None:
         if where != "cookie":
@@ -135,6 +147,37 @@ def _headers(response):
     return response
 
 
+def _media_signature(doc_id: int, name: str, expires: int) -> str:
+    secret = current_app.extensions["clout_media_secret"]
+    return hmac.new(secret, f"{doc_id}:{name}:{expires}".encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def _signed_media_key():
+    """The key a signed /media URL was issued to, if the signature holds, it has not expired and the key is in force."""
+    args = request.args
+    try:
+        doc_id, expires = int(request.view_args["doc_id"]), int(args.get("exp", ""))
+    except (KeyError, ValueError):
+        return None
+    name = args.get("by", "")
+    if expires < time.time() or not hmac.compare_digest(_media_signature(doc_id, name, expires), args.get("sig", "")):
+        return None
+    key = _keys().named(name)
+    return key if key is not None and key.in_force() else None
+
+
+@bp.get("/api/media/<int:doc_id>")
+def media_url(doc_id: int):
+    """A URL that plays this episode without a header (for the widget's <audio>); the caller's key is not in it."""
+    key = g.get("api_key")
+    if key is None:
+        return jsonify({"url": url_for("media.audio", doc_id=doc_id, _external=True), "expires": None})
+    expires = int(time.time()) + MEDIA_URL_SECONDS
+    url = url_for("media.audio", doc_id=doc_id, by=key.name, exp=expires,
+                  sig=_media_signature(doc_id, key.name, expires), _external=True)
+    return jsonify({"url": url, "expires": expires})
+
+
 @bp.get("/key")
 def prompt():
     return render_template("key.html", next=_safe_next(request.args.get("next", "")), problem="")
@@ -171,6 +214,7 @@ def _safe_next(target: str) -> str:
 def install(app: Flask, settings, keys: Keys) -> None:
     """Install before the rate limiter and the origin check, which read what this decides (g.api_key, g.key_origin)."""
     app.extensions["clout_keys"] = keys
+    app.extensions["clout_media_secret"] = secrets.token_bytes(32)  # per process: its signed URLs end with it
     app.register_blueprint(bp)
     app.before_request(_check)
     app.after_request(_headers)

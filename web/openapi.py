@@ -105,6 +105,15 @@ def openapi_document(server: str) -> dict:
                     "responses": {"204": {"description": "Recorded (or analytics are off)"}, "400": _ERROR, "401": _ERROR, "403": _ERROR},
                 }
             },
+            "/api/media/{doc_id}": {
+                "get": {
+                    "summary": "A URL that plays an episode's audio without a header: signed for an hour when a key is used",
+                    "operationId": "mediaUrl",
+                    "parameters": [{"name": "doc_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                    "responses": {"200": {"description": "The URL", "content": {"application/json": {"schema": {"type": "object"}}}},
+                                  "401": _ERROR, "403": _ERROR},
+                }
+            },
             "/api/sync": {
                 "get": {
                     "summary": "How each followed source's last sync went (admin key)",
