@@ -31,6 +31,7 @@ class Recorder:
         self.failures = 0
         self._pending: dict[tuple, dict] = {}  # stream -> the search that may still be replaced
         self._pruned = 0.0
+        self._complained = -1e9
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
 
@@ -76,7 +77,9 @@ class Recorder:
                 self._handle(items)
             except Exception:  # noqa: BLE001 - a broken analytics file must not stop the server
                 self.failures += 1
-                log.exception("analytics: could not record %d items; searching goes on", len(items))
+                if time.monotonic() - self._complained > 60:  # once a minute, not once a search
+                    self._complained = time.monotonic()
+                    log.exception("analytics: could not record %d items; searching goes on", len(items))
             for kind, payload in items:
                 if kind == "flush":
                     payload.set()
@@ -103,10 +106,10 @@ class Recorder:
         if searches or events:
             self.db.record(searches, events)
         if now - self._pruned > DAY / 4:
+            self._pruned = now  # first: a file that cannot be pruned is not retried every half second
             self.db.prune(now - self.days * DAY)
-            self._pruned = now
 
     def _continues(self, before: dict, after: dict) -> bool:
         """Whether `after` is the same person still typing the query `before` held."""
         a, b = before["query"].casefold().strip(), after["query"].casefold().strip()
-        return after["at"] - before["at"] < self.window and (b.startswith(a) or a.startswith(b))
+        return abs(after["at"] - before["at"]) < self.window and (b.startswith(a) or a.startswith(b))

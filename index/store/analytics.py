@@ -47,6 +47,8 @@ CREATE INDEX IF NOT EXISTS events_at ON events(at);
 SEARCH_COLUMNS = ("at", "day", "query", "mode", "filters", "results", "top_score", "low_confidence", "latency_ms",
                   "key", "site", "surface")
 EVENT_COLUMNS = ("at", "day", "type", "doc_id", "start", "seconds", "query", "key", "site")
+# What a record that leaves a column out stores there.
+DEFAULTS = {"mode": "", "filters": "", "low_confidence": 0, "key": "", "site": "", "surface": "", "seconds": 0.0, "query": ""}
 
 
 class AnalyticsDB:
@@ -86,9 +88,9 @@ class AnalyticsDB:
         db.execute("BEGIN IMMEDIATE")
         try:
             db.executemany(f"INSERT INTO searches ({', '.join(SEARCH_COLUMNS)}) VALUES ({', '.join('?' * len(SEARCH_COLUMNS))})",
-                           [tuple(s.get(c) for c in SEARCH_COLUMNS) for s in searches])
+                           [tuple(s.get(c, DEFAULTS.get(c)) for c in SEARCH_COLUMNS) for s in searches])
             db.executemany(f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join('?' * len(EVENT_COLUMNS))})",
-                           [tuple(e.get(c) for c in EVENT_COLUMNS) for e in events])
+                           [tuple(e.get(c, DEFAULTS.get(c)) for c in EVENT_COLUMNS) for e in events])
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
