@@ -7,7 +7,7 @@ to analytics.db and forgets what is older than the retention period.
 Typing: the page and the widget search as a person types, so "exec", "executive", "executive spon"
 arrive a few hundred milliseconds apart. Within one stream (same key, site and surface) a search
 that extends or shortens the one before it inside `window` seconds replaces it, so only the query
-the person settled on is kept.
+the person settled on is kept. `at` is when the request began (answers can come back out of order).
 """
 from __future__ import annotations
 
@@ -99,6 +99,8 @@ class Recorder:
                 before = self._pending.get(stream)
                 if before is not None and not self._continues(before, record):
                     searches.append(before)
+                elif before is not None and before["at"] > record["at"]:
+                    continue  # an older request that answered late: the person has typed on since
                 self._pending[stream] = record
         for stream, record in list(self._pending.items()):
             if flush or now - record["at"] >= self.window:

@@ -58,7 +58,7 @@ def _after(response):
             "filters": json.dumps({k: v for k, v in asdict(params.filters).items() if v}, ensure_ascii=False),
             "results": len(hits), "top_score": top, "low_confidence": int(low_confidence(len(hits), top, params.mode)),
             "latency_ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 2),
-            "surface": surface, **who,
+            "surface": surface, "at": g.get("started_at", time.time()), **who,
         })
     except Exception:  # noqa: BLE001 - recording must never fail a search
         log.exception("analytics: could not queue a search record")
@@ -109,7 +109,7 @@ def install(app: Flask, settings) -> None:
 
     @app.before_request
     def _start():
-        g.started = time.perf_counter()
+        g.started, g.started_at = time.perf_counter(), time.time()
 
     app.after_request(_after)
     app.register_blueprint(bp, url_prefix="/api")
