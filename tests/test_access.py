@@ -270,3 +270,21 @@ def test_a_key_never_reaches_a_log_or_a_file(server, private_data, private_app, 
     for path in private_data.rglob("*"):
         if path.is_file():
             assert secret.encode() not in path.read_bytes(), path
+
+
+def test_a_store_from_before_keys_is_upgraded_and_keeps_its_documents(corpus_copy):
+    import sqlite3
+
+    from clout.index.store import Store
+    from clout.index.store.schema import SCHEMA_VERSION
+
+    old = sqlite3.connect(corpus_copy / "clout.db")
+    documents = old.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+    old.executescript("DROP TABLE keys; UPDATE meta SET value = '2' WHERE key = 'schema_version';")
+    old.close()
+    Store(corpus_copy / "clout.db", readonly=True).close()  # a server opening it first upgrades it
+    store = Store(corpus_copy / "clout.db", readonly=True)
+    assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "3"
+    assert store.all_keys() == []
+    assert sqlite3.connect(corpus_copy / "clout.db").execute("SELECT COUNT(*) FROM documents").fetchone()[0] == documents
+    assert new_key(corpus_copy, "after-upgrade").startswith("clout_sk_")
