@@ -20,7 +20,7 @@ INTRANET = "https://intranet.example.com"
 def private_data(web_data, tmp_path_factory):
     """A copy of the web tests' knowledge base, with keys of each kind."""
     target = tmp_path_factory.mktemp("private") / "data"
-    shutil.copytree(web_data, target, ignore=shutil.ignore_patterns("write.lock"))
+    shutil.copytree(web_data, target, ignore=shutil.ignore_patterns("write.lock", "analytics.db*"))
     return target
 
 
@@ -41,7 +41,7 @@ def tokens(private_data):
 
 @pytest.fixture(scope="module")
 def private_app(private_data, tokens):
-    return make_app(private_data, require_key=True)
+    return make_app(private_data, require_key=True, analytics=True)
 
 
 @pytest.fixture
@@ -195,8 +195,12 @@ def test_the_key_prompt_sets_a_secure_httponly_strict_cookie_and_the_page_opens(
     cookie = entered.headers["Set-Cookie"]
     assert cookie.startswith("clout_key=") and "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Secure" not in cookie
     assert tokens["search"] not in entered.headers["Location"]
-    assert "Finding an executive sponsor" in client.get("/?q=executive+sponsor").get_data(as_text=True)
+    page = client.get("/?q=executive+sponsor").get_data(as_text=True)
+    assert "Finding an executive sponsor" in page and "Forget my key" in page and ">Analytics<" not in page
     assert client.get("/api/search?q=sponsor").status_code == 200  # the page's own fetches carry the cookie
+    admin = private_app.test_client()
+    admin.post("/key", data={"key": tokens["admin"]})
+    assert ">Analytics</a>" in admin.get("/").get_data(as_text=True)
     over_https = private_app.test_client().post("/key", data={"key": tokens["search"]}, base_url="https://clout.example")
     assert "Secure" in over_https.headers["Set-Cookie"]
     elsewhere = private_app.test_client().post("/key", data={"key": tokens["search"], "next": "//evil.example/"})

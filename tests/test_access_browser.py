@@ -20,7 +20,7 @@ DAY = 86400
 @pytest.fixture(scope="module")
 def site(web_data, tmp_path_factory):
     data = tmp_path_factory.mktemp("private-browser") / "data"
-    shutil.copytree(web_data, data, ignore=shutil.ignore_patterns("write.lock"))
+    shutil.copytree(web_data, data, ignore=shutil.ignore_patterns("write.lock", "analytics.db*"))
     page = {}
 
     def host(environ, start_response):
@@ -31,7 +31,7 @@ def site(web_data, tmp_path_factory):
     other, other_server = serve(host)
     keys = {name: clout("keys", "create", name, *options, data_dir=data).stdout.strip() for name, options in (
         ("ops", ("--scope", "admin")), ("team", ()), ("intranet", ("--origin", bound)))}
-    app = make_app(data, {"CLOUT_PAGE_SIZE": 4}, require_key=True)
+    app = make_app(data, {"CLOUT_PAGE_SIZE": 4}, require_key=True, analytics=True)
     clout_url, clout_server = serve(app)
     page["html"] = HOST_PAGE.format(clout=clout_url, key=keys["intranet"])
     yield {"clout": clout_url, "bound": bound, "other": other, "keys": keys, "app": app, "data": data}
@@ -49,7 +49,7 @@ def context(browser):  # noqa: F811
 def enter_key(page, base: str, key: str, path: str = "/"):
     page.goto(base + path)
     page.locator("input#key").fill(key)
-    page.locator("form button[type=submit]").click()
+    page.locator(".keyform button").click()
 
 
 def test_the_private_page_asks_for_a_key_once_and_keeps_it_in_an_httponly_strict_cookie(context, site):
@@ -60,10 +60,10 @@ def test_the_private_page_asks_for_a_key_once_and_keeps_it_in_an_httponly_strict
     assert page.locator("h1").inner_text() == "This knowledge base is private"
     page.screenshot(path=SHOTS / "key-prompt.png")
     page.locator("input#key").fill("clout_sk_wrong")
-    page.locator("form button[type=submit]").click()
+    page.locator(".keyform button").click()
     assert "not valid" in page.locator(".problem").inner_text()
     page.locator("input#key").fill(site["keys"]["team"])
-    page.locator("form button[type=submit]").click()
+    page.locator(".keyform button").click()
     page.wait_for_url("**/?q=executive+sponsor")
     page.locator(".card").first.wait_for()
     assert "Finding an executive sponsor" in page.locator(".cards").inner_text()

@@ -29,7 +29,7 @@ def rows(path, table="searches") -> list[dict]:
 @pytest.fixture
 def kb_copy(web_data, tmp_path):
     target = tmp_path / "data"
-    shutil.copytree(web_data, target, ignore=shutil.ignore_patterns("write.lock"))
+    shutil.copytree(web_data, target, ignore=shutil.ignore_patterns("write.lock", "analytics.db*"))
     return target
 
 
@@ -46,7 +46,7 @@ def test_near_identical_queries_are_one_group():
 
 def test_searches_and_events_are_recorded_and_reported_without_an_address(kb_copy):
     token = clout("keys", "create", "team", data_dir=kb_copy).stdout.strip()
-    app = make_app(kb_copy)
+    app = make_app(kb_copy, analytics=True)
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = "203.0.113.77"
     auth = {"Authorization": f"Bearer {token}"}
@@ -135,7 +135,7 @@ def test_analytics_off_records_nothing(kb_copy):
 
 def test_a_broken_analytics_file_never_fails_a_search(kb_copy, caplog):
     (kb_copy / "analytics.db").mkdir()  # SQLite cannot open a directory
-    app = make_app(kb_copy)
+    app = make_app(kb_copy, analytics=True)
     client = app.test_client()
     for _ in range(3):
         response = client.get("/api/search?q=executive+sponsor")
@@ -166,7 +166,7 @@ def test_a_stuck_analytics_writer_neither_slows_searches_nor_grows_without_bound
 
 def test_the_admin_page_draws_the_charts_and_escapes_the_queries(kb_copy):
     token = clout("keys", "create", "ops", "--scope", "admin", data_dir=kb_copy).stdout.strip()
-    app = make_app(kb_copy)
+    app = make_app(kb_copy, analytics=True)
     recorder = app.extensions["clout_recorder"]
     base = {"mode": "hybrid", "filters": "", "latency_ms": 3.0, "surface": "api", "top_score": 0.03}
     for day, count in ((0, 5), (1, 2), (3, 7)):
@@ -179,3 +179,20 @@ def test_the_admin_page_draws_the_charts_and_escapes_the_queries(kb_copy):
     assert "<script>alert" not in page and "&lt;script&gt;alert(0)&lt;/script&gt; budget" in page
     assert "14</strong> searches" in page
     assert client.get("/admin/analytics?since=2026-99-01", headers={"Authorization": f"Bearer {token}"}).status_code == 400
+
+
+def test_analytics_are_on_by_default_and_switched_by_the_environment(monkeypatch):
+    from clout.settings import Settings, SettingsError
+
+    for name in ("CLOUT_ANALYTICS", "CLOUT_ANALYTICS_DAYS", "CLOUT_REQUIRE_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    default = Settings.from_env()
+    assert (default.analytics, default.analytics_days, default.require_key) == (True, 90, False)
+    monkeypatch.setenv("CLOUT_ANALYTICS", "off")
+    monkeypatch.setenv("CLOUT_ANALYTICS_DAYS", "30")
+    monkeypatch.setenv("CLOUT_REQUIRE_KEY", "1")
+    changed = Settings.from_env()
+    assert (changed.analytics, changed.analytics_days, changed.require_key) == (False, 30, True)
+    monkeypatch.setenv("CLOUT_ANALYTICS_DAYS", "ninety")
+    with pytest.raises(SettingsError, match="CLOUT_ANALYTICS_DAYS"):
+        Settings.from_env()
