@@ -33,7 +33,8 @@ bp = Blueprint("access", __name__)
 
 
 def _keys() -> Keys:
-    return current_app.extensions["clout_keys"]
+    # The store of this request's knowledge base: with `serve --snapshot`, the snapshot now served.
+    return Keys(current_app.extensions["clout_kb"].store)
 
 
 def keys_required() -> bool:
@@ -211,9 +212,8 @@ def _safe_next(target: str) -> str:
     return target if target.startswith("/") and not target.startswith(("//", "/\\")) else url_for("pages.index")
 
 
-def install(app: Flask, settings, keys: Keys) -> None:
+def install(app: Flask) -> None:
     """Install before the rate limiter and the origin check, which read what this decides (g.api_key, g.key_origin)."""
-    app.extensions["clout_keys"] = keys
     app.extensions["clout_media_secret"] = secrets.token_bytes(32)  # per process: its signed URLs end with it
     app.register_blueprint(bp)
     app.before_request(_check)

@@ -102,7 +102,11 @@ def sync():
     """Start `clout sync` for every followed source in a process of its own (this server only reads the store)."""
     from clout.pipeline.sync import SyncBusy, sync_lock
 
+    from .snapshots import Pinned
+
     kb = _kb()
+    if isinstance(kb, Pinned):
+        return error(409, "this server serves published snapshots: run `clout sync` (and `clout publish`) where the knowledge base is written")
     if _running() is not None:
         return error(409, f"a sync started here is still running (pid {_running().pid})")
     try:
