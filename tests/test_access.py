@@ -292,3 +292,27 @@ def test_a_store_from_before_keys_is_upgraded_and_keeps_its_documents(corpus_cop
     assert store.all_keys() == []
     assert sqlite3.connect(corpus_copy / "clout.db").execute("SELECT COUNT(*) FROM documents").fetchone()[0] == documents
     assert new_key(corpus_copy, "after-upgrade").startswith("clout_sk_")
+
+
+def test_a_replica_serving_snapshots_checks_keys_against_the_snapshot_it_serves(corpus_copy, tmp_path):
+    from clout.index.follow import Follower
+    from clout.settings import Settings
+    from clout.web import create_app
+
+    token = new_key(corpus_copy, "replica-user")
+    dest = tmp_path / "snapshots"
+    assert clout("publish", str(dest), data_dir=corpus_copy).exit_code == 0
+    follower = Follower(dest)
+    assert follower.poll()
+    app = create_app(Settings(data_dir=tmp_path / "replica", require_key=True, analytics=False), follower=follower,
+                     test_config={"TESTING": True})
+    client = app.test_client()
+    assert client.get("/api/search?q=sponsor").status_code == 401
+    assert client.get("/api/search?q=sponsor", headers=bearer(token)).status_code == 200
+    admin = new_key(corpus_copy, "replica-admin", "--scope", "admin")
+    assert clout("keys", "revoke", "replica-user", data_dir=corpus_copy).exit_code == 0
+    assert clout("publish", str(dest), data_dir=corpus_copy).exit_code == 0
+    assert follower.poll()  # the replica takes the new snapshot between requests
+    assert client.get("/api/search?q=sponsor", headers=bearer(token)).status_code == 401
+    refused = client.post("/api/sync", headers=bearer(admin))
+    assert refused.status_code == 409 and "published snapshots" in refused.json["error"]
