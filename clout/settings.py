@@ -66,6 +66,11 @@ class Settings:
     rate_limit_per_minute: int = 0
     # Loopback clients (the person on this machine, a local proxy) are not limited unless this is set.
     rate_limit_loopback: bool = False
+    # Every search route asks for an API key (also switched on per data directory: `clout keys require on`).
+    require_key: bool = False
+    # Searches, clicks and plays are recorded in DATA_DIR/analytics.db and kept this many days.
+    analytics: bool = True
+    analytics_days: int = 90
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
@@ -87,5 +92,8 @@ class Settings:
             allowed_origins=_env_list("CLOUT_ALLOWED_ORIGINS"),
             rate_limit_per_minute=_env_int("CLOUT_RATE_LIMIT", 0),
             rate_limit_loopback=_env_bool("CLOUT_RATE_LIMIT_LOOPBACK"),
+            require_key=_env_bool("CLOUT_REQUIRE_KEY"),
+            analytics=(os.environ.get("CLOUT_ANALYTICS") or "on").strip().lower() not in {"0", "off", "false", "no"},
+            analytics_days=max(1, _env_int("CLOUT_ANALYTICS_DAYS", 90)),
         )
         return replace(base, **{k: v for k, v in overrides.items() if v is not None})

@@ -97,6 +97,8 @@ def make_app(data_dir: Path, config: dict | None = None, **settings):
     from clout.settings import Settings
     from clout.web import create_app
 
+    # Analytics write DATA_DIR/analytics.db: off unless a test asks, so the shared data directories stay unwritten.
+    settings.setdefault("analytics", False)
     return create_app(Settings(data_dir=data_dir, **settings), KnowledgeBase(data_dir, readonly=True), {"TESTING": True, **(config or {})})
 
 

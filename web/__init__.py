@@ -43,15 +43,19 @@ def create_app(settings: Settings | None = None, kb=None, test_config: dict | No
     app.extensions["clout_kb"] = kb
     app.jinja_env.globals["asset_url"] = asset_url
 
-    from . import api, errors, media, pages, ratelimit, security, widget
+    from . import access, admin, analytics, api, errors, media, pages, ratelimit, security, widget
 
     errors.install(app)
+    access.install(app)  # first: the limiter and the origin check read the key it finds
     ratelimit.install(app, settings)
+    analytics.install(app, settings)
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
     app.register_blueprint(media.bp)
     app.register_blueprint(widget.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(admin.api_bp, url_prefix="/api")
     security.install(app, settings.allowed_origins)
     if follower is not None:
         from . import snapshots

@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 
 from clout.index.search import results_json, search
 
+from .analytics import searched
 from .errors import error
 from .openapi import openapi_document
 from .params import BadParameter, parse_search
@@ -22,6 +23,7 @@ def api_search():
         raise BadParameter("q is required: the question to search for")
     params = parse_search(request.args)
     hits = search(_kb(), params.q, k=params.k, mode=params.mode, filters=params.filters, offset=params.offset)
+    searched(params, hits)
     return jsonify(results_json(params.q, hits))
 
 

@@ -96,6 +96,40 @@ def openapi_document(server: str) -> dict:
                     "responses": {"200": {"description": "Healthy", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}}},
                 }
             },
+            "/api/events": {
+                "post": {
+                    "summary": "A beacon from the page or the widget: a result opened, or an episode moment played",
+                    "operationId": "event",
+                    "requestBody": {"required": True, "content": {"text/plain": {"schema": {"$ref": "#/components/schemas/Event"}},
+                                                                  "application/json": {"schema": {"$ref": "#/components/schemas/Event"}}}},
+                    "responses": {"204": {"description": "Recorded (or analytics are off)"}, "400": _ERROR, "401": _ERROR, "403": _ERROR},
+                }
+            },
+            "/api/media/{doc_id}": {
+                "get": {
+                    "summary": "A URL that plays an episode's audio without a header: signed for an hour when a key is used",
+                    "operationId": "mediaUrl",
+                    "parameters": [{"name": "doc_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                    "responses": {"200": {"description": "The URL", "content": {"application/json": {"schema": {"type": "object"}}}},
+                                  "401": _ERROR, "403": _ERROR},
+                }
+            },
+            "/api/sync": {
+                "get": {
+                    "summary": "How each followed source's last sync went (admin key)",
+                    "operationId": "syncStatus",
+                    "security": [{"key": []}],
+                    "responses": {"200": {"description": "Sources", "content": {"application/json": {"schema": {"type": "object"}}}},
+                                  "401": _ERROR, "403": _ERROR},
+                },
+                "post": {
+                    "summary": "Start `clout sync` of every followed source (admin key)",
+                    "operationId": "sync",
+                    "security": [{"key": []}],
+                    "responses": {"202": {"description": "Started", "content": {"application/json": {"schema": {"type": "object"}}}},
+                                  "401": _ERROR, "403": _ERROR, "409": _ERROR},
+                },
+            },
             "/api/openapi.json": {
                 "get": {
                     "summary": "This document",
@@ -105,7 +139,21 @@ def openapi_document(server: str) -> dict:
             },
         },
         "components": {
+            # Needed on every route when the server requires keys (CLOUT_REQUIRE_KEY=1, `clout keys require on`).
+            "securitySchemes": {"key": {"type": "http", "scheme": "bearer", "description": "A key from `clout keys create`"}},
             "schemas": {
+                "Event": {
+                    "type": "object",
+                    "required": ["type", "doc_id"],
+                    "properties": {
+                        "type": {"type": "string", "enum": ["click", "play"]},
+                        "doc_id": {"type": "integer", "minimum": 1},
+                        "start": {"type": "number", "description": "Where the play began, seconds into the episode"},
+                        "seconds": {"type": "number", "description": "How long it played"},
+                        "q": {"type": "string", "description": "The query the result answered"},
+                        "key": {"type": "string", "description": "The widget's key (a beacon cannot send headers)"},
+                    },
+                },
                 "Error": {
                     "type": "object",
                     "required": ["ok", "status", "error"],

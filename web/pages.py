@@ -8,6 +8,7 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 from clout.index.search import facets, search
 from clout.index.vocabulary import MAX_QUERY_CHARS, SearchError
 
+from .analytics import searched
 from .params import SearchParams, parse_search
 from .present import article_paragraphs, clock, safe_highlight, text_fragment, turns
 
@@ -63,6 +64,7 @@ def results_context(params: SearchParams) -> dict:
     hits = search(kb, params.q, k=size + 1, mode=params.mode, filters=params.filters, offset=params.offset) if params.q else []
     more = len(hits) > size
     hits = hits[:size]
+    searched(params, hits)
     counts = facets(kb, params.q, params.mode, params.filters) if params.q else {"kind": {}, "site": {}, "speaker": {}}
     return {
         "params": params,

@@ -11,7 +11,7 @@ import math
 import threading
 import time
 
-from flask import Flask, request
+from flask import Flask, g, request
 
 from .errors import error
 
@@ -56,23 +56,32 @@ def _is_loopback(address: str) -> bool:
 
 
 def install(app: Flask, settings) -> None:
-    """Limit every request but static files to settings.rate_limit_per_minute per client address."""
+    """Limit every request but static files to settings.rate_limit_per_minute per client address; a request
+    with an API key (web/access.py, which runs first) counts against that key instead, at its own rate if it has one."""
     per_minute, limit_loopback = settings.rate_limit_per_minute, settings.rate_limit_loopback
-    if per_minute <= 0:
-        return
-    buckets = TokenBuckets(per_minute)
+    limiters: dict[int, TokenBuckets] = {}
+    lock = threading.Lock()
+
+    def buckets(rate: int) -> TokenBuckets:
+        with lock:
+            return limiters.setdefault(rate, TokenBuckets(rate))
 
     @app.before_request
     def _limit():
         if request.endpoint == "static":
             return None
-        client = request.remote_addr or ""
-        if not limit_loopback and _is_loopback(client):
-            return None
-        wait = buckets.take(client)
+        key = g.get("api_key")
+        if key is not None and (key.rate_limit or per_minute) > 0:
+            rate, bucket, who = key.rate_limit or per_minute, "key " + key.name, f"with the key {key.name!r}"
+        else:
+            client = request.remote_addr or ""
+            if per_minute <= 0 or (not limit_loopback and _is_loopback(client)):
+                return None
+            rate, bucket, who = per_minute, client, f"from {client}"
+        wait = buckets(rate).take(bucket)
         if wait <= 0:
             return None
-        response = error(429, f"too many requests from {client}; "
-                         f"the limit is {per_minute} a minute, try again in {math.ceil(wait)} s")
+        response = error(429, f"too many requests {who}; "
+                         f"the limit is {rate} a minute, try again in {math.ceil(wait)} s")
         response.headers["Retry-After"] = str(math.ceil(wait))
         return response

@@ -1,7 +1,7 @@
 """Response headers that keep pages and the API safe: CSP, nosniff, referrer policy, framing, CORS."""
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, g, request
 
 # No inline script anywhere on Clout's pages; audio may come from the podcast's own host.
 CSP = "; ".join([
@@ -33,7 +33,8 @@ def install(app: Flask, allowed_origins: tuple[str, ...]) -> None:
 
     @app.before_request
     def refuse_other_origins():
-        if request.path.startswith("/api/") and cross_origin_refused(allowed):
+        # g.key_origin: web/access.py found a key bound to this origin (or a preflight from one).
+        if request.path.startswith("/api/") and cross_origin_refused(allowed) and not g.get("key_origin"):
             from .api import error
 
             return error(403, f"the origin {request.headers['Origin'][:200]} is not allowed to use this API")
@@ -49,7 +50,7 @@ def install(app: Flask, allowed_origins: tuple[str, ...]) -> None:
         origin = request.headers.get("Origin")
         if request.path.startswith("/api/") and origin in allowed:
             response.headers["Access-Control-Allow-Origin"] = origin
-            response.headers["Access-Control-Allow-Methods"] = "GET, OPTIONS"
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
             response.headers["Access-Control-Max-Age"] = "600"
             response.vary.add("Origin")
         elif request.path.startswith("/api/"):

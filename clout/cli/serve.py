@@ -52,5 +52,10 @@ def serve(state, host, port, threads, snapshot_dir, poll):
         app = create_app(settings=state.settings, kb=state.kb(readonly=True))
         what = str(state.settings.data_dir)
     click.echo(f"Clout is serving {what} on http://{host}:{port}/  (Ctrl-C stops)")
-    waitress_serve(app, host=host, port=port, threads=threads, ident="clout", **SLOW_CLIENT_LIMITS)
+    try:
+        waitress_serve(app, host=host, port=port, threads=threads, ident="clout", **SLOW_CLIENT_LIMITS)
+    finally:
+        recorder = app.extensions.get("clout_recorder")
+        if recorder is not None:  # the searches of the last few seconds, still waiting to be written
+            recorder.flush(timeout=2)
 

@@ -78,8 +78,9 @@ class Database:
             self._local.conn = None
 
     class _Transaction:
-        def __init__(self, store: "Database"):
+        def __init__(self, store: "Database", bump: bool = True):
             self.store = store
+            self.bump = bump
 
         def __enter__(self) -> sqlite3.Connection:
             self.db = self.store.db
@@ -88,16 +89,18 @@ class Database:
 
         def __exit__(self, exc_type, exc, tb):
             if exc_type is None:
-                self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+                if self.bump:
+                    self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
                 fault_point("commit")
                 self.db.execute("COMMIT")
             else:
                 self.db.execute("ROLLBACK")
             return False
 
-    def transaction(self) -> "_Transaction":
-        """A write transaction; committing it bumps the store's generation."""
-        return Database._Transaction(self)
+    def transaction(self, bump: bool = True) -> "_Transaction":
+        """A write transaction; committing it bumps the store's generation, unless told that what it
+        writes (keys, access settings) changes nothing a reader of the documents holds."""
+        return Database._Transaction(self, bump)
 
     def checkpoint(self) -> None:
         """Fold the write-ahead log into the database file (after a bulk load, before measuring its size)."""

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 # 2: who speaks (segments.speaker, chunk_speakers), an episode's people and chapters, voiceprints.
-SCHEMA_VERSION = 2
+# 3: API keys (keys), stored as hashes.
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -111,9 +112,20 @@ CREATE TABLE IF NOT EXISTS voiceprints (
     updated_at REAL NOT NULL,
     PRIMARY KEY (show, name, encoder)
 );
+CREATE TABLE IF NOT EXISTS keys (
+    name TEXT PRIMARY KEY,
+    scope TEXT NOT NULL,               -- 'search' or 'admin'
+    digest TEXT NOT NULL UNIQUE,       -- sha256 of the token; the token itself is never stored
+    origins TEXT NOT NULL DEFAULT '',  -- space-separated origins a browser may use it from ('' = any server-side use)
+    rate_limit INTEGER NOT NULL DEFAULT 0,  -- requests a minute (0: the server's CLOUT_RATE_LIMIT)
+    created_at REAL NOT NULL,
+    expires_at REAL,
+    revoked_at REAL
+);
 """
 
 # Statements that bring a store of the version before each one up to it, run once, in order.
 MIGRATIONS = {
     2: ("ALTER TABLE segments ADD COLUMN speaker TEXT NOT NULL DEFAULT ''",),
+    3: (),  # a new table only: SCHEMA's CREATE TABLE IF NOT EXISTS adds it after the migration
 }

@@ -5,6 +5,35 @@
   const box = document.getElementById("results");
   const player = document.getElementById("player");
 
+  // Analytics beacons (POST /api/events): a result opened, a moment played and for how long. They never
+  // hold up the page; text/plain keeps them simple requests, and the key cookie, if any, goes along.
+  const beacon = (event) => {
+    if (navigator.sendBeacon && event.doc_id > 0) navigator.sendBeacon("/api/events", new Blob([JSON.stringify(event)], { type: "text/plain" }));
+  };
+  const asked = () => new URLSearchParams(location.search).get("q") || "";
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest(".card a:not(.play)");
+    if (link) beacon({ type: "click", doc_id: +link.closest(".card").dataset.doc, q: asked() });
+  }, true);
+  // Seconds heard: what timeupdate advances by in small steps (a seek is a jump, not listening).
+  const track = (audio, doc) => {
+    let first = null, last = null, heard = 0;
+    const report = () => {
+      if (heard >= 1) beacon({ type: "play", doc_id: doc, start: Math.round(first * 10) / 10, seconds: Math.round(heard * 10) / 10, q: asked() });
+      first = null; heard = 0;
+    };
+    audio.addEventListener("playing", () => { if (first === null) first = audio.currentTime; last = audio.currentTime; });
+    audio.addEventListener("seeking", () => { last = null; });
+    audio.addEventListener("timeupdate", () => {
+      const step = last === null ? 0 : audio.currentTime - last;
+      if (step > 0 && step < 2 && !audio.paused) heard += step;
+      last = audio.currentTime;
+    });
+    audio.addEventListener("pause", report);
+    audio.addEventListener("ended", report);
+    window.addEventListener("pagehide", report);
+  };
+
   const seekAndPlay = (audio, seconds) => {
     const go = () => { audio.currentTime = seconds; audio.play().catch(() => {}); };
     if (audio.readyState >= 1) go(); else audio.addEventListener("loadedmetadata", go, { once: true });
@@ -24,12 +53,14 @@
       audio.preload = "auto";
       audio.src = play.dataset.media;
       card.appendChild(audio);
+      track(audio, +card.dataset.doc);
     }
     seekAndPlay(audio, parseFloat(play.dataset.start) || 0);
   });
 
   // Timestamps on a document page seek its player.
   if (player) {
+    track(player, +player.dataset.doc);
     document.addEventListener("click", (event) => {
       const stamp = event.target.closest("a.ts");
       if (!stamp) return;

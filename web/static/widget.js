@@ -102,6 +102,16 @@ audio{display:block;width:100%;margin-top:.4em}
       if (want === "dark" || want === "light") dark = want === "dark";
       this.ui.classList.toggle("dark", dark);
     }
+    // A beacon cannot send headers: the key (bound to this page's origin) goes in its text/plain body.
+    send(ev) { if (navigator.sendBeacon) navigator.sendBeacon(this.endpoint + "/api/events", new Blob([JSON.stringify({ ...ev, q: this.input.value.trim(), key: this.getAttribute("key") || undefined })], { type: "text/plain" })); }
+    track(audio, doc) {
+      let first = null, last = null, heard = 0;
+      const report = () => { if (heard >= 1) this.send({ type: "play", doc_id: doc, start: first, seconds: heard }); first = null; heard = 0; };
+      audio.addEventListener("playing", () => { if (first === null) first = audio.currentTime; last = audio.currentTime; });
+      audio.addEventListener("seeking", () => { last = null; });
+      audio.addEventListener("timeupdate", () => { const d = last === null ? 0 : audio.currentTime - last; if (d > 0 && d < 2 && !audio.paused) heard += d; last = audio.currentTime; });
+      audio.addEventListener("pause", report); audio.addEventListener("ended", report); addEventListener("pagehide", report);
+    }
     get endpoint() { return (safeUrl(this.getAttribute("endpoint")) || here).replace(/\/+$/, ""); }
 
     open() { this.theme(); this.back.hidden = false; this.input.focus(); this.input.select(); }
@@ -127,12 +137,16 @@ audio{display:block;width:100%;margin-top:.4em}
     }
     activate(li) {
       if (li.hit.kind === "episode") this.play(li);
-      else { const a = li.querySelector("a"); if (a) window.open(a.href, "_blank", "noopener"); }
+      else { const a = li.querySelector("a"); if (a) { this.send({ type: "click", doc_id: li.hit.doc_id }); window.open(a.href, "_blank", "noopener"); } }
     }
-    play(li) {
+    async play(li) {
       this.list.querySelectorAll("audio").forEach((a) => a.pause());
-      let audio = li.querySelector("audio");
-      if (!audio) { audio = el("audio"); audio.controls = true; audio.preload = "auto"; audio.src = `${this.endpoint}/media/${li.hit.doc_id}`; li.appendChild(audio); }
+      let audio = li.querySelector("audio"), key = this.getAttribute("key"), id = +li.hit.doc_id;
+      if (!audio) {
+        audio = el("audio"); audio.controls = true; audio.preload = "auto"; li.appendChild(audio); this.track(audio, id);
+        // <audio> sends no header: with a key, play from the short-lived signed URL the server gives for it.
+        audio.src = key ? (await (await fetch(`${this.endpoint}/api/media/${id}`, { headers: { Authorization: "Bearer " + key } })).json()).url : `${this.endpoint}/media/${id}`;
+      }
       const start = li.hit.start || 0, go = () => { audio.currentTime = start; audio.play().catch(() => {}); };
       if (audio.readyState >= 1) go(); else audio.addEventListener("loadedmetadata", go, { once: true });
     }
@@ -144,7 +158,8 @@ audio{display:block;width:100%;margin-top:.4em}
       const kinds = (this.getAttribute("kinds") || "").split(",").map((k) => k.trim()).filter((k) => k === "article" || k === "episode");
       if (kinds.length === 1) params.set("kind", kinds[0]);
       try {
-        const r = await fetch(`${this.endpoint}/api/search?${params}`, { mode: "cors", credentials: "omit" });
+        const key = this.getAttribute("key"), r = await fetch(`${this.endpoint}/api/search?${params}`,
+          { mode: "cors", credentials: "omit", headers: key ? { Authorization: "Bearer " + key } : {} });
         if (!r.ok) throw new Error(String(r.status));
         const data = await r.json();
         if (ticket === this.ticket) this.show(data.results || [], data.results && data.results.length ? "" : `Nothing matches “${q}”.`);
@@ -159,6 +174,7 @@ audio{display:block;width:100%;margin-top:.4em}
         const li = el("li"); li.id = "o" + i; li.setAttribute("role", "option"); li.hit = hit;
         const meta = el("div", "m"); meta.append(el("span", "b " + (hit.kind === "episode" ? "episode" : "article"), hit.kind === "episode" ? "Episode" : "Article"), el("span", "", hit.site || ""));
         const a = el("a", "", hit.title || "Untitled"); a.target = "_blank"; a.rel = "noopener noreferrer";
+        a.addEventListener("click", () => this.send({ type: "click", doc_id: hit.doc_id }));
         const url = safeUrl(hit.url);
         a.href = hit.kind === "episode" || !url ? `${this.endpoint}/documents/${+hit.doc_id}${hit.kind === "episode" ? "?t=" + Math.floor(hit.start || 0) : ""}` : url + fragment(hit.text);
         li.append(meta, a, passage(hit));
