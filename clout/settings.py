@@ -66,6 +66,21 @@ class Settings:
     rate_limit_per_minute: int = 0
     # Loopback clients (the person on this machine, a local proxy) are not limited unless this is set.
     rate_limit_loopback: bool = False
+    # Where `clout serve` listens, and the Host names the web app answers to (empty: that address and
+    # the localhost names). Any other Host gets a 400, so a DNS-rebinding page cannot read the API.
+    host: str = "127.0.0.1"
+    allowed_hosts: tuple[str, ...] = field(default_factory=tuple)
+
+    def read_limit(self, what: str) -> tuple[int, str]:
+        """The one size policy, for local and remote input alike: the most bytes read of a `file`
+        (local text), a `page` (pages, feeds, sitemaps after decompression, transcripts, chapters)
+        or `audio`, and the setting that says so. Readers enforce it while reading, not from a size
+        they were told beforehand."""
+        return {
+            "file": (self.max_file_bytes, "CLOUT_MAX_FILE_MB"),
+            "page": (self.max_page_bytes, "CLOUT_MAX_PAGE_MB"),
+            "audio": (self.max_audio_bytes, "CLOUT_MAX_AUDIO_MB"),
+        }[what]
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
@@ -87,5 +102,7 @@ class Settings:
             allowed_origins=_env_list("CLOUT_ALLOWED_ORIGINS"),
             rate_limit_per_minute=_env_int("CLOUT_RATE_LIMIT", 0),
             rate_limit_loopback=_env_bool("CLOUT_RATE_LIMIT_LOOPBACK"),
+            host=os.environ.get("CLOUT_HOST") or "127.0.0.1",
+            allowed_hosts=_env_list("CLOUT_ALLOWED_HOSTS"),
         )
         return replace(base, **{k: v for k, v in overrides.items() if v is not None})

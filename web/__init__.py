@@ -39,6 +39,9 @@ def create_app(settings: Settings | None = None, kb=None, test_config: dict | No
     app.jinja_env.globals["asset_url"] = asset_url
 
     from . import api, errors, media, pages, ratelimit, security, widget
+    from .params import DOC_ID, DocIdConverter
+
+    app.url_map.converters[DOC_ID] = DocIdConverter
 
     errors.install(app)
     ratelimit.install(app, settings)
@@ -47,5 +50,5 @@ def create_app(settings: Settings | None = None, kb=None, test_config: dict | No
     app.register_blueprint(api.bp, url_prefix="/api")
     app.register_blueprint(media.bp)
     app.register_blueprint(widget.bp)
-    security.install(app, settings.allowed_origins)
+    security.install(app, settings.allowed_origins, settings.allowed_hosts or security.default_hosts(settings.host))
     return app

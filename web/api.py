@@ -7,7 +7,8 @@ from clout.index.search import results_json, search
 
 from .errors import error
 from .openapi import openapi_document
-from .params import BadParameter, parse_search
+from .present import public_audio_url, public_source
+from .params import DOC_ID, BadParameter, parse_search
 
 bp = Blueprint("api", __name__)
 
@@ -22,7 +23,20 @@ def api_search():
         raise BadParameter("q is required: the question to search for")
     params = parse_search(request.args)
     hits = search(_kb(), params.q, k=params.k, mode=params.mode, filters=params.filters, offset=params.offset)
-    return jsonify(results_json(params.q, hits))
+    body = results_json(params.q, hits)
+    for result in body["results"]:
+        _without_local_paths(result)
+    return jsonify(body)
+
+
+def _without_local_paths(result: dict) -> None:
+    """A search result as `clout search --json` prints it, less this machine's paths (web/present.py)."""
+    remote = ("http://", "https://")
+    if result["source"].startswith(remote) and (not result["audio_url"] or result["audio_url"].startswith(remote)):
+        return  # nothing local to hide: no need to read the document
+    doc = _kb().store.document(result["doc_id"], segments=False)
+    result["source"] = public_source(result["source"], doc.extra if doc is not None else {})
+    result["audio_url"] = public_audio_url(result["audio_url"], url_for("media.audio", doc_id=result["doc_id"], _external=True))
 
 
 def document_json(doc) -> dict:
@@ -32,7 +46,7 @@ def document_json(doc) -> dict:
         "doc_id": doc.id,
         "kind": doc.kind,
         "title": doc.title,
-        "source": doc.source,
+        "source": public_source(doc.source, doc.extra),
         "url": doc.url,
         "author": doc.author,
         "date": doc.date,
@@ -48,7 +62,7 @@ def document_json(doc) -> dict:
     }
 
 
-@bp.get("/documents/<int:doc_id>")
+@bp.get(f"/documents/<{DOC_ID}:doc_id>")
 def api_document(doc_id: int):
     doc = _kb().store.document(doc_id)
     if doc is None:

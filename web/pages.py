@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 from clout.index.search import facets, search
 from clout.index.vocabulary import MAX_QUERY_CHARS, SearchError
 
-from .params import SearchParams, parse_search
+from .params import DOC_ID, SearchParams, parse_search
 from .present import article_paragraphs, clock, safe_highlight, text_fragment, turns
 
 bp = Blueprint("pages", __name__)
@@ -98,7 +98,7 @@ def results():
     return render_template(template, problem=problem, **results_context(params))
 
 
-@bp.get("/documents/<int:doc_id>")
+@bp.get(f"/documents/<{DOC_ID}:doc_id>")
 def document(doc_id: int):
     doc = _kb().store.document(doc_id)
     if doc is None:

@@ -1,6 +1,8 @@
 """`clout serve`: the search page, API and widget through waitress."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import click
 
 from . import cli, pass_state
@@ -31,7 +33,8 @@ def serve(state, host, port, threads):
     from clout.web import create_app
 
     one_core_per_request()
-    app = create_app(settings=state.settings, kb=state.kb(readonly=True))
+    # The Host names answered default to the address served on (and localhost): web/security.py.
+    app = create_app(settings=replace(state.settings, host=host), kb=state.kb(readonly=True))
     click.echo(f"Clout is serving {state.settings.data_dir} on http://{host}:{port}/  (Ctrl-C stops)")
     waitress_serve(app, host=host, port=port, threads=threads, ident="clout", **SLOW_CLIENT_LIMITS)
 
