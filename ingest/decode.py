@@ -83,33 +83,24 @@ def decode(path: Path, max_seconds: float, channels: bool = False) -> "numpy.nda
 
 def _child(path: str, out: str, max_seconds: float, layout: str = "mono") -> int:
     import av
-    import numpy as np
 
-    written = 0
     too_long = f"it is longer than the {max_seconds / 3600:g}-hour limit (CLOUT_MAX_AUDIO_HOURS)"
     try:
         with open(path, "rb") as file, av.open(file, mode="r", metadata_errors="ignore",
-                                               container_options=NO_PROTOCOLS) as container, open(out, "wb") as sink:
+                                               container_options=NO_PROTOCOLS) as container:
             if not container.streams.audio:
                 print("it has no audio stream", file=sys.stderr)
                 return EXIT_NO_AUDIO
             stream = container.streams.audio[0]
-            if _declared_seconds(container, stream) > max_seconds * DECLARED_SLACK:
+            declared = _declared_seconds(container, stream)
+            if declared > max_seconds * DECLARED_SLACK:  # refused before a sample is written
+                print(f"it is {_length(declared)} long, over the limit of {_length(max_seconds)} (CLOUT_MAX_AUDIO_HOURS)",
+                      file=sys.stderr)
+                return EXIT_TOO_LONG
+            written = _samples(container, stream, out, max_seconds, layout)
+            if written < 0:
                 print(too_long, file=sys.stderr)
                 return EXIT_TOO_LONG
-            channels = 2 if layout == "stereo" and (stream.codec_context.channels or 1) >= 2 else 1
-            print(channels)  # the parent reads how many channels the samples interleave
-            resampler = av.audio.resampler.AudioResampler(
-                format="flt", layout="stereo" if channels == 2 else "mono", rate=SAMPLE_RATE
-            )
-            for group in _groups(_frames(container.decode(stream))):
-                for resampled in resampler.resample(group):
-                    samples = resampled.to_ndarray().reshape(-1)  # packed: left, right, left ...
-                    written += samples.size // channels
-                    if written > max_seconds * SAMPLE_RATE:
-                        print(too_long, file=sys.stderr)
-                        return EXIT_TOO_LONG
-                    sink.write(samples.astype(np.float32).tobytes())
     except (av.error.FFmpegError, ValueError, IndexError) as e:
         print(f"it cannot be decoded as audio ({getattr(e, 'strerror', None) or e})", file=sys.stderr)
         return EXIT_UNDECODABLE
@@ -120,6 +111,33 @@ def _child(path: str, out: str, max_seconds: float, layout: str = "mono") -> int
         print("it holds no audio samples", file=sys.stderr)
         return EXIT_NO_AUDIO
     return 0
+
+
+def _samples(container, stream, out: str, max_seconds: float, layout: str) -> int:
+    """Decode into the samples file; how many samples per channel were written, -1 past the limit."""
+    import av
+    import numpy as np
+
+    written = 0
+    channels = 2 if layout == "stereo" and (stream.codec_context.channels or 1) >= 2 else 1
+    print(channels)  # the parent reads how many channels the samples interleave
+    resampler = av.audio.resampler.AudioResampler(
+        format="flt", layout="stereo" if channels == 2 else "mono", rate=SAMPLE_RATE
+    )
+    with open(out, "wb") as sink:
+        for group in _groups(_frames(container.decode(stream))):
+            for resampled in resampler.resample(group):
+                samples = resampled.to_ndarray().reshape(-1)  # packed: left, right, left ...
+                written += samples.size // channels
+                if written > max_seconds * SAMPLE_RATE:
+                    return -1
+                sink.write(samples.astype(np.float32).tobytes())
+    return written
+
+
+def _length(seconds: float) -> str:
+    value, unit = (round(seconds / 3600, 1), "hour") if seconds >= 3600 else (round(seconds / 60), "minute")
+    return f"{value:g} {unit}" + ("" if value == 1 else "s")
 
 
 def _declared_seconds(container, stream) -> float:
