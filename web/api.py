@@ -1,4 +1,4 @@
-"""The JSON API: /api/search returns exactly what `clout search --json` prints; failures take errors.py's one shape."""
+"""The JSON API: /api/search returns what `clout search --json` prints, less local paths; failures take errors.py's one shape."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request, url_for
