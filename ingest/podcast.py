@@ -254,7 +254,10 @@ def load(item, ctx) -> Document:
         segments, words, people, prints = voiced.segments, heard.diarization.words, voiced.people, voiced.voiceprints
         extra = {"transcript": "whisper", "model": model, "audio_hash": audio_hash, "voices": speakers.VERSION}
     elif own is not None:
-        audio_type = local.audio_type(own, item.source, root)
+        try:
+            audio_type = local.audio_type(own, item.source, root)
+        except IngestError as e:  # the publisher's transcript stands without it
+            log.warning("%s: its audio cannot be read (%s)", item.source, e.reason)
     if own is not None and audio_type:
         # Only audio Clout has read and recognised by its bytes is recorded, and so ever served.
         extra.update(audio_path=str(local.real(own)), audio_type=audio_type)

@@ -7,8 +7,8 @@ from clout.index.search import results_json, search
 
 from .errors import error
 from .openapi import openapi_document
-from .present import public_audio_url, public_source
 from .params import DOC_ID, BadParameter, parse_search
+from .present import public_audio_url, public_source
 
 bp = Blueprint("api", __name__)
 
