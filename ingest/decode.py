@@ -94,8 +94,8 @@ def _child(path: str, out: str, max_seconds: float, layout: str = "mono") -> int
             stream = container.streams.audio[0]
             declared = _declared_seconds(container, stream)
             if declared > max_seconds * DECLARED_SLACK:  # refused before a sample is written
-                print(f"it is {_length(declared)} long, over the limit of {_length(max_seconds)} (CLOUT_MAX_AUDIO_HOURS)",
-                      file=sys.stderr)
+                print(f"it is {_length(declared)} long, longer than the {_length(max_seconds, '-')} limit "
+                      "(CLOUT_MAX_AUDIO_HOURS)", file=sys.stderr)
                 return EXIT_TOO_LONG
             written = _samples(container, stream, out, max_seconds, layout)
             if written < 0:
@@ -135,9 +135,13 @@ def _samples(container, stream, out: str, max_seconds: float, layout: str) -> in
     return written
 
 
-def _length(seconds: float) -> str:
-    value, unit = (round(seconds / 3600, 1), "hour") if seconds >= 3600 else (round(seconds / 60), "minute")
-    return f"{value:g} {unit}" + ("" if value == 1 else "s")
+def _length(seconds: float, joint: str = " ") -> str:
+    """"10 minutes", or with joint "-" as in "the 6-hour limit"."""
+    for size, unit in ((3600, "hour"), (60, "minute"), (1, "second")):
+        if seconds >= size or size == 1:
+            value = round(seconds / size, 1)
+            return f"{value:g}{joint}{unit}" + ("s" if joint == " " and value != 1 else "")
+    return ""  # pragma: no cover
 
 
 def _declared_seconds(container, stream) -> float:

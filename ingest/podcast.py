@@ -9,6 +9,7 @@ A local feed's files (enclosures, transcripts, chapters) are read only inside it
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import json
@@ -249,6 +250,8 @@ def load(item, ctx) -> Document:
             language, duration = heard.language or language, heard.duration or duration
         finally:
             path.unlink(missing_ok=True)  # the page plays remote audio from its own URL, local from its file
+            with contextlib.suppress(OSError):  # leave no empty folder behind in the data directory
+                path.parent.rmdir()
         voiced = speakers.attribute(heard.diarization, people, ctx.voiceprints(hint.get("site", "")),
                                     whisper.sentences_from_words)
         segments, words, people, prints = voiced.segments, heard.diarization.words, voiced.people, voiced.voiceprints

@@ -127,7 +127,8 @@ def _manifest_hints(directory: Path, root: Path | None = None, max_bytes: int = 
     if not manifest.is_file():
         return {}
     try:
-        data = tomllib.loads(read_bounded(manifest, (max_bytes, "CLOUT_MAX_FILE_MB"), str(manifest), root).decode("utf-8"))
+        raw = read_bounded(manifest, (max_bytes, "CLOUT_MAX_FILE_MB"), str(manifest), root)
+        data = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
         raise IngestError(str(manifest), f"cannot read the manifest ({e})") from None
     hints = {}
@@ -166,7 +167,9 @@ def _discover_directory(root: Path, ctx: Context) -> Iterator[Item | IngestError
             yield from _discover_other_file(path, ctx, quiet=True, root=tree)
 
 
-def _discover_other_file(path: Path, ctx: Context, quiet: bool = False, root: Path | None = None) -> Iterator[Item | IngestError]:
+def _discover_other_file(
+    path: Path, ctx: Context, quiet: bool = False, root: Path | None = None
+) -> Iterator[Item | IngestError]:
     """Feeds and audio files; in a directory walk (inside `root`), unknown files are passed over silently."""
     try:
         from . import podcast

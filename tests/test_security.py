@@ -304,7 +304,7 @@ def test_audio_declaring_itself_too_long_is_refused_before_it_is_decoded(tmp_pat
     with pytest.raises(DecodeError) as refused:
         decode(long, 60)
     # Its header said how long it is: nothing was decoded to find out.
-    assert str(refused.value) == "it is 10 minutes long, over the limit of 1 minute (CLOUT_MAX_AUDIO_HOURS)"
+    assert str(refused.value) == "it is 10 minutes long, longer than the 1-minute limit (CLOUT_MAX_AUDIO_HOURS)"
 
 
 def test_a_gzipped_sitemap_is_held_to_the_page_limit_once_decompressed(httpserver, data_dir):

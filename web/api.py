@@ -36,7 +36,8 @@ def _without_local_paths(result: dict) -> None:
         return  # nothing local to hide: no need to read the document
     doc = _kb().store.document(result["doc_id"], segments=False)
     result["source"] = public_source(result["source"], doc.extra if doc is not None else {})
-    result["audio_url"] = public_audio_url(result["audio_url"], url_for("media.audio", doc_id=result["doc_id"], _external=True))
+    media = url_for("media.audio", doc_id=result["doc_id"], _external=True)
+    result["audio_url"] = public_audio_url(result["audio_url"], media)
 
 
 def document_json(doc) -> dict:
