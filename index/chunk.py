@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from clout import sentences as splitter
 from clout.document import Chunk, Document, EPISODE, Segment
 
 TARGET_WORDS = 150
@@ -18,7 +19,6 @@ OVERLAP_WORDS = 35
 EPISODE_TARGET_SECONDS = 45.0
 EPISODE_MAX_SECONDS = 60.0
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
 _HEADING_MAX_WORDS = 12
 
 
@@ -44,12 +44,9 @@ def sentences(text: str) -> list[Sentence]:
             continue
         stripped = body.strip()
         heading = _words(stripped) <= _HEADING_MAX_WORDS and not stripped.endswith((".", ",", ";", ":"))
-        cuts = [0] + [m.end() for m in _SENTENCE_END.finditer(body)] + [len(body)]
-        pieces = [(a, b) for a, b in zip(cuts, cuts[1:]) if body[a:b].strip()]
+        pieces = splitter.spans(body)
         for i, (a, b) in enumerate(pieces):
-            lead = len(body[a:b]) - len(body[a:b].lstrip())
-            tail = len(body[a:b]) - len(body[a:b].rstrip())
-            start, end = para.start() + a + lead, para.start() + b - tail
+            start, end = para.start() + a, para.start() + b
             out.append(Sentence(start, end, _words(text[start:end]), i == len(pieces) - 1, heading))
     return out
 
@@ -112,7 +109,7 @@ def chunk_segments(segments: list[Segment], title: str = "") -> tuple[str, list[
             if j > i and length > EPISODE_MAX_SECONDS:
                 break
             j += 1
-            ends_sentence = segments[j - 1].text.rstrip().endswith((".", "?", "!"))
+            ends_sentence = splitter.ends_sentence(segments[j - 1].text, segments[j].text if j < len(segments) else None)
             if length >= EPISODE_TARGET_SECONDS and ends_sentence:
                 break
         chunks.append(

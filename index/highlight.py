@@ -6,41 +6,25 @@ Passage text is scraped and untrusted. `highlight` escapes every character of it
 from __future__ import annotations
 
 import html
-import re
-from functools import lru_cache
+
+from clout.sentences import spans
+
+from .terms import WORD, stem, stems
 
 SNIPPET_CHARS = 320
 
-_WORD = re.compile(r"\w+", re.UNICODE)
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*[\"'”’)]*")
-_SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ied", "ers", "er", "es", "ed", "ly", "s")
-
-
-@lru_cache(maxsize=65536)  # called for every word of every shown passage: a dict lookup after the first time
-def stem(word: str) -> str:
-    """A crude stem, enough to mark `executives` for `executive` and `buying` for `buy`."""
-    word = word.lower()
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)]
-            break
-    # "executive" and "executives" (stripped of "es") meet at "executiv".
-    return word[:-1] if word.endswith("e") and len(word) > 4 else word
-
-
-def _stems(terms) -> set[str]:
-    return {stem(t) for t in terms if len(t) > 1}
-
 
 def best_sentence(text: str, terms) -> tuple[int, int] | None:
-    """Span of the sentence sharing most query words (by stem), earliest on a tie; None if none shares any."""
-    stems = _stems(terms)
-    best, best_score = None, 0
-    for m in _SENTENCE.finditer(text):
-        score = len(stems & {stem(w) for w in _WORD.findall(m.group())})
+    """Span of the sentence sharing most query words (by stem), then most in the very form typed,
+    earliest on a tie; None if none shares any."""
+    wanted, typed = stems(terms), {t.lower() for t in terms}
+    best, best_score = None, (0, 0)
+    for a, b in spans(text):
+        words = {w.lower() for w in WORD.findall(text[a:b])}
+        score = (len(wanted & {stem(w) for w in words}), len(typed & words))
         if score > best_score:
-            best, best_score = (m.start(), m.end()), score
-    return best
+            best, best_score = (a, b), score
+    return best if best_score[0] else None
 
 
 def snippet(text: str, terms, limit: int = SNIPPET_CHARS) -> str:
@@ -64,8 +48,8 @@ def snippet(text: str, terms, limit: int = SNIPPET_CHARS) -> str:
 
 def marked(text: str, terms) -> list[tuple[int, int]]:
     """Spans of the words in `text` that match the query terms (by stem): what to highlight."""
-    stems = _stems(terms)
-    return [m.span() for m in _WORD.finditer(text) if stem(m.group()) in stems]
+    wanted = stems(terms)
+    return [m.span() for m in WORD.finditer(text) if stem(m.group()) in wanted]
 
 
 def highlight(text: str, terms) -> str:

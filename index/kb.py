@@ -11,17 +11,14 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import numpy as np
+from clout.document import EPISODE, Document, Voiceprint
 
-from clout.document import EPISODE, Chunk, Document, Voiceprint
-
-from .chapters import make_chapters
-from .chunk import chunk_document
 from .dedup import Fingerprint, fingerprint, is_near_duplicate
 from .embed import Embedder
 from .faults import fault_point
 from .lock import holding
 from .mirror import VectorMirror
+from .prepare import Prepared, prepare, recorded_only
 from .store import Store, StoreError
 from .vectors import INDEX_FILE, VectorIndex
 
@@ -115,8 +112,9 @@ class KnowledgeBase:
         """The prints of the people named in a show's episodes so far (ingest names voices with them)."""
         return self.store.voiceprints(show)
 
-    def add(self, doc: Document) -> Added:
-        """Chunk, embed and store a document; an unchanged one costs nothing."""
+    def add(self, doc: Document, prepared: Prepared | None = None) -> Added:
+        """Chunk, embed and store a document; an unchanged one costs nothing. `prepared` is that work
+        done elsewhere (a Ray worker): used when it was done for this text, else done here."""
         digest = doc.content_hash
         self.vectors  # loaded (and repaired) before the store changes under it
         old = self.store.document_by_source(doc.source, segments=False)
@@ -132,11 +130,12 @@ class KnowledgeBase:
             "content_hash": digest,
         }
         # A duplicate is recorded, not indexed: search must never show the same passages twice.
-        chunks = chunk_document(doc) if original is None else []
-        vectors = self.embedder.encode([_embedding_text(c) for c in chunks]) if chunks else np.zeros((0, self.embedder.dim))
-        chapters, origin = doc.chapters, "publisher"
-        if doc.kind == EPISODE and not chapters and chunks:
-            chapters, origin = make_chapters(doc.segments, chunks, vectors, self.embedder.encode), "made"
+        if original is not None:
+            prepared = recorded_only(doc, self.embedder.dim)
+        elif prepared is None or not prepared.fits(doc):
+            prepared = prepare(doc, self.embedder)
+        chunks, vectors = prepared.chunks, prepared.vectors
+        chapters, origin = prepared.chapters, prepared.chapter_origin
         fault_point("embedded")
         doc_id, added, removed = self.store.put_document(
             fields,
@@ -205,11 +204,6 @@ class KnowledgeBase:
         if self.mirror.dirty and not self.readonly:
             self.mirror.save()
         self.store.close()
-
-
-def _embedding_text(chunk: Chunk) -> str:
-    # The title and heading tell the model what the passage is about; they are not shown.
-    return f"{chunk.context}\n{chunk.text}" if chunk.context else chunk.text
 
 
 __all__ = ["KnowledgeBase", "Added", "BusyError", "StoreError"]

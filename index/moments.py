@@ -6,32 +6,25 @@ query by meaning (embedding similarity) and by shared words, and the best one's 
 """
 from __future__ import annotations
 
-import re
 from typing import Callable, Sequence
 
 import numpy as np
 
-_WORD = re.compile(r"\w+", re.UNICODE)
-_STOP = frozenset(
-    "the and for are but not you your with what how when who why does did was were this that have has had "
-    "they them their from into about can could would should will our out get got its his her him she".split()
-)
+from clout.sentences import ends_sentence
+
+from .terms import content_stems
+
 # Shared words count for less than meaning: a sentence can answer without repeating the question.
 LEXICAL_WEIGHT = 0.5
-STEM = 5
-PAIR_PENALTY = 0.02  # a pair must match clearly better than its first sentence alone  # "executives" and "executive" match on their first letters
-
-
-def _terms(text: str) -> set[str]:
-    return {w[:STEM] for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in _STOP}
+PAIR_PENALTY = 0.02  # a pair must match clearly better than its first sentence alone
 
 
 def lexical_scores(texts: Sequence[str], query: str) -> np.ndarray:
     """Share of the query's distinct terms each text contains."""
-    wanted = _terms(query)
+    wanted = content_stems(query)
     if not wanted:
         return np.zeros(len(texts))
-    return np.array([len(wanted & _terms(t)) / len(wanted) for t in texts], dtype=float)
+    return np.array([len(wanted & content_stems(t)) / len(wanted) for t in texts], dtype=float)
 
 
 def best_segment(
@@ -72,7 +65,7 @@ def best_start(
         return None
     i = best_segment(segments, query, query_vector, embed)
     steps = 0
-    while i > 0 and steps < 2 and not segments[i - 1][2].rstrip().endswith((".", "?", "!", "…")):
+    while i > 0 and steps < 2 and not ends_sentence(segments[i - 1][2], segments[i][2]):
         i -= 1
         steps += 1
     return float(segments[i][0])

@@ -9,22 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .terms import STOPWORDS
+
 _WORD = re.compile(r"\w+", re.UNICODE)
 _PHRASE = re.compile(r'"([^"]*)"')
 # Pasted paragraphs have hundreds of words; BM25 over the first few dozen distinct ones is plenty.
 MAX_TERMS = 64
-
-# Function words match nearly every passage: in an OR query they only add noise to BM25.
-STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before being below
-    between both but by can could did do does doing don down during each few for from further had has have
-    having he her here hers herself him himself his how i if in into is it its itself just me more most my
-    myself no nor not now of off on once only or other our ours ourselves out over own same she should so
-    some such than that the their theirs them themselves then there these they this those through to too
-    under until up very was we were what when where which while who whom why will with would you your yours
-    yourself yourselves get got near""".split()
-)
-
 
 @dataclass(frozen=True)
 class Query:

@@ -68,3 +68,16 @@ def query_session_options():
     options.inter_op_num_threads = QUERY_THREADS
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     return options
+
+
+def worker_env(cpus: int) -> dict[str, str]:
+    """The environment of a Ray worker process that reserves `cpus` of its node: torch, CTranslate2
+    (Whisper) and OpenMP all read OMP_NUM_THREADS when their thread pools start, so a worker uses the
+    cores it reserved and no more. Left to their defaults, each of N workers on a node would start a
+    thread per core (CTranslate2: 4) and N workers would fight over the same cores.
+
+    Whisper's words can differ in a detail with the number of threads its decoder ran on (floating
+    sums in another order), so a cluster ingest equals a local one run on as many threads per item:
+    `OMP_NUM_THREADS=1 clout ingest ...` beside one CPU per worker (tests/test_ray.py compares them).
+    """
+    return {"OMP_NUM_THREADS": str(cpus), "MKL_NUM_THREADS": str(cpus)}

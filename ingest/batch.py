@@ -37,6 +37,7 @@ class Outcome:
 
 
 Sink = Callable[[Document], Outcome]
+Loads = Callable[[list[Item], Context], Iterator[tuple[Item, object]]]
 
 
 def run(
@@ -44,8 +45,14 @@ def run(
     ctx: Context,
     sink: Sink,
     dry_run: bool = False,
+    loads: Loads | None = None,
 ) -> Iterator[Outcome]:
-    """Ingest every source, yielding one Outcome per item as it is done."""
+    """Ingest every source, yielding one Outcome per item as it is done.
+
+    `loads` runs load() elsewhere (a Ray cluster: clout.pipeline.ray_ingest): given a source's items in
+    the order they are loaded here, it yields (item, what the sink takes, or the exception) in that
+    order, so the store gets the same documents in the same order either way.
+    """
     for source in sources:
         try:
             items = list(discover(source, ctx))
@@ -57,6 +64,13 @@ def run(
             yield Outcome(source, FAILED, f"unexpected error: {e}")
             continue
         ctx.progress("discovered", {"source": source, "items": len(items)})
+        if loads is not None and not dry_run:
+            yield from (Outcome(e.source, FAILED, e.reason) for e in items if isinstance(e, IngestError))
+            loadable = [i for i in items if isinstance(i, Item)]
+            ordered = [i for i in loadable if i.kind != "page"] + [i for i in loadable if i.kind == "page"]
+            for item, result in loads(ordered, ctx):
+                yield _settled(item, result, sink)
+            continue
         pages = [i for i in items if isinstance(i, Item) and i.kind == "page" and not dry_run]
         for item in items:
             if isinstance(item, IngestError):
@@ -100,7 +114,10 @@ def _load(item: Item, ctx: Context):
 
 
 def _stored(item: Item, future, sink: Sink) -> Outcome:
-    result = future.result()
+    return _settled(item, future.result(), sink)
+
+
+def _settled(item: Item, result, sink: Sink) -> Outcome:
     if isinstance(result, Exception):
         return _outcome_of_error(item, result)
     try:

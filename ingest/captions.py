@@ -13,6 +13,7 @@ import json
 import re
 
 from clout.document import Segment
+from clout.sentences import ends_sentence
 from .errors import IngestError
 
 FORMATS = ("vtt", "srt", "txt", "json")  # and "chapters": ingest/chapters.py
@@ -122,7 +123,7 @@ def merge_fragments(segments: list[Segment], max_seconds: float = 15.0) -> list[
     segments, so search can deep-link to where a sentence starts."""
     out: list[Segment] = []
     for seg in segments:
-        if (out and out[-1].speaker == seg.speaker and not out[-1].text.endswith((".", "?", "!", "…", '"', "”"))
+        if (out and out[-1].speaker == seg.speaker and not ends_sentence(out[-1].text, seg.text)
                 and seg.end - out[-1].start <= max_seconds):
             out[-1] = Segment(out[-1].start, seg.end, f"{out[-1].text} {seg.text}", seg.speaker)
         else:

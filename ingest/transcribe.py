@@ -17,6 +17,7 @@ from typing import Callable
 import numpy as np
 
 from clout.document import Segment
+from clout.sentences import ends_sentence
 from clout.errors import CloutError
 
 DEFAULT_MODEL = "tiny.en"
@@ -99,13 +100,13 @@ def sentences_from_words(words: list[Segment]) -> list[Segment]:
     """Words grouped into segments that end at a sentence end, a long pause, or a length limit."""
     out: list[Segment] = []
     current: list[Segment] = []
-    for word in words:
+    for i, word in enumerate(words):
         if current and (word.start - current[-1].end > PAUSE_SECONDS or word.end - current[0].start > MAX_SEGMENT_SECONDS):
             out.append(_join(current))
             current = []
         current.append(word)
         ending = word.text.rstrip()
-        if ending.endswith((".", "?", "!", "…")) or (
+        if ends_sentence(ending, words[i + 1].text if i + 1 < len(words) else None) or (
             ending.endswith((",", ";", ":")) and word.end - current[0].start >= CLAUSE_SECONDS
         ):
             out.append(_join(current))

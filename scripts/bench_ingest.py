@@ -64,7 +64,8 @@ def articles_per_second(rounds: int) -> dict:
 def embedding_rate(rounds: int) -> dict:
     """The same documents through KnowledgeBase.add and straight through the model."""
     from clout.index.embed import Embedder
-    from clout.index.kb import KnowledgeBase, _embedding_text
+    from clout.index.kb import KnowledgeBase
+    from clout.index.prepare import embedding_text as _embedding_text
     from clout.index.chunk import chunk_document
     from clout.ingest.errors import IngestError
     from clout.ingest.extract import extract_html

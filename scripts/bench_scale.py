@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("CLOUT_SHARED_DIR", ROOT.parent / "shared"))
 
 from clout.index.embed import Embedder  # noqa: E402
+from clout.sentences import split  # noqa: E402
 from clout.index.kb import DB_FILE, KnowledgeBase  # noqa: E402
 from clout.index.store import Store  # noqa: E402
 from clout.index.vectors import VectorIndex  # noqa: E402
@@ -60,7 +61,7 @@ def sentences() -> list[str]:
             pass
     found = []
     for text in texts:
-        for s in re.split(r"(?<=[.!?])\s+", " ".join(text.split())):
+        for s in split(" ".join(text.split())):
             if 40 <= len(s) <= 400:
                 found.append(s)
     return list(dict.fromkeys(found))

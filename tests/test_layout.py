@@ -61,3 +61,22 @@ def test_setup_cfg_lists_every_package_folder():
             parts = init.parent.relative_to(root / folder).parts
             found.add(".".join((name, *parts)))
     assert found == listed
+
+
+@pytest.mark.slow
+def test_a_local_ingest_never_imports_ray(tmp_path):
+    """Ray is imported only for `--ray` / CLOUT_RAY_ADDRESS: a user who never asks for it pays nothing for it."""
+    import os
+
+    note = tmp_path / "note.txt"
+    note.write_text("A short note on winning executive support for a programme, and what the sponsor decides.")
+    code = (
+        "import sys\nfrom clout.cli import main\n"
+        f"sys.argv = ['clout', '--data-dir', {str(tmp_path / 'data')!r}, 'ingest', {str(note)!r}]\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+        "print(sorted(m for m in sys.modules if m == 'ray' or m.startswith('ray.')))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "CLOUT_RAY_ADDRESS"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd="/", env=env, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "added: " in out.stdout and out.stdout.strip().splitlines()[-1] == "[]"

@@ -199,3 +199,30 @@ def test_a_large_collection_keeps_the_rarest_query_words_within_the_match_budget
 
     monkeypatch.setattr(search_module, "MATCH_SHARE", 0.1 / kb.vectors.count)
     assert selective(kb, query).words == (rarest[0],)  # the rarest word is kept even over the budget
+
+
+POLICY_TEXT = ("Our travel policies changed last year. Organizations that publish a policy early win support; "
+               "the café team running the pilot proved it. Generalization helps nobody.")
+
+
+def test_highlight_marks_what_the_full_text_index_matched(data_dir):
+    """Highlighting stems as FTS5 does ("policy" finds "policies" and now also marks it): for each query
+    word, the store finds the passage exactly when the highlight marks a word in it."""
+    from clout.document import Document
+    from clout.index.kb import KnowledgeBase
+    from conftest import make_app
+
+    kb = KnowledgeBase(data_dir)
+    with kb.writing():
+        kb.add(Document(source="policies.md", title="Travel rules", text=POLICY_TEXT))
+    kb.store.close()
+    client = make_app(data_dir).test_client()
+    result = client.get("/api/search", query_string={"q": "policy", "mode": "lexical"}).get_json()["results"][0]
+    assert "<mark>policies</mark>" in result["highlight"] and "<mark>policy</mark>" in result["highlight"]
+    reader = KnowledgeBase(data_dir, readonly=True)
+    for word in ["policy", "policies", "organization", "organize", "runs", "run", "cafe", "café", "general",
+                 "generalize", "change", "team", "teams", "publishing", "public", "nobody", "support"]:
+        found = reader.store.passages_with(word) > 0
+        results = client.get("/api/search", query_string={"q": word, "mode": "lexical"}).get_json()["results"]
+        assert found == bool(results), word
+        assert found == ("<mark>" in (results[0]["highlight"] if results else "")), word

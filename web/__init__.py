@@ -22,8 +22,9 @@ def asset_url(name: str) -> str:
     return url_for("static", filename=name, v=_digest(name))
 
 
-def create_app(settings: Settings | None = None, kb=None, test_config: dict | None = None) -> Flask:
-    """The Clout web app over a knowledge base (opened read-only from settings.data_dir if not given)."""
+def create_app(settings: Settings | None = None, kb=None, test_config: dict | None = None, follower=None) -> Flask:
+    """The Clout web app over a knowledge base (opened read-only from settings.data_dir if not given),
+    or over the snapshots an `index.follow.Follower` follows (`clout serve --snapshot`)."""
     settings = settings or Settings.from_env()
     app = Flask(__name__)
     app.config.update(CLOUT_SETTINGS=settings, JSON_SORT_KEYS=False, SEND_FILE_MAX_AGE_DEFAULT=365 * 24 * 3600)
@@ -31,6 +32,10 @@ def create_app(settings: Settings | None = None, kb=None, test_config: dict | No
     app.json.sort_keys = False
     if test_config:
         app.config.update(test_config)
+    if follower is not None:
+        from .snapshots import Pinned
+
+        kb = Pinned(follower)
     if kb is None:
         from clout.index.kb import KnowledgeBase
 
@@ -51,4 +56,8 @@ def create_app(settings: Settings | None = None, kb=None, test_config: dict | No
     app.register_blueprint(media.bp)
     app.register_blueprint(widget.bp)
     security.install(app, settings.allowed_origins, settings.allowed_hosts or security.default_hosts(settings.host))
+    if follower is not None:
+        from . import snapshots
+
+        snapshots.install(app, follower)
     return app

@@ -20,8 +20,10 @@ from clout.pipeline.sink import into
 @click.option("--dry-run", is_flag=True, help="List what would be ingested; store nothing.")
 @click.option("--model", "whisper_model", envvar="CLOUT_WHISPER_MODEL", default="", help="Whisper model name or directory for audio.")
 @click.option("--words", "word_timestamps", is_flag=True, help="Keep word-level timestamps when transcribing.")
+@click.option("--ray", "ray_address", envvar="CLOUT_RAY_ADDRESS", metavar="ADDRESS", default="",
+              help="Load, transcribe and embed on the Ray cluster at ADDRESS (HOST:PORT or ray://HOST:PORT).")
 @pass_state
-def ingest(state, sources, limit, since, same_site, max_depth, dry_run, whisper_model, word_timestamps):
+def ingest(state, sources, limit, since, same_site, max_depth, dry_run, whisper_model, word_timestamps, ray_address):
     """Add files, directories, URLs, sitemaps and feeds to the knowledge base.
 
     Prints one line per item: added, updated, unchanged, duplicate-of, or failed with the reason.
@@ -44,15 +46,25 @@ def ingest(state, sources, limit, since, same_site, max_depth, dry_run, whisper_
                   progress=progress.handle)
     counts: Counter = Counter()
     started = time.monotonic()
+    cluster = None
+    if ray_address and not dry_run:  # Ray is imported only here: a local ingest never pays for it
+        from clout.pipeline.ray_ingest import Cluster
+
+        cluster = Cluster(ray_address, state.settings)
     try:
         with kb.writing(), progress:
-            for outcome in run(sources, ctx, sink, dry_run=dry_run):
+            outcomes = cluster.run(sources, ctx, kb, sink) if cluster else run(sources, ctx, sink, dry_run=dry_run)
+            for outcome in outcomes:
                 counts[outcome.status] += 1
                 progress.done(outcome.line(), failed=outcome.status == FAILED)
     except KeyboardInterrupt:
         click.echo("interrupted: what was done is saved; run the same command again to continue", err=True)
         raise SystemExit(130)
+    finally:
+        where = f" {cluster.where()}" if cluster else ""
+        if cluster:
+            cluster.close()
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "nothing to ingest"
-    click.echo(f"{summary} in {time.monotonic() - started:.1f} s")
+    click.echo(f"{summary} in {time.monotonic() - started:.1f} s{where}")
     if counts[FAILED]:
         raise SystemExit(1)

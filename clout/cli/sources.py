@@ -117,8 +117,10 @@ def sources_import(state, file):
 @click.argument("names", nargs=-1)
 @click.option("--prune", is_flag=True, help="Remove documents a source no longer lists.")
 @click.option("--quiet", "-q", is_flag=True, help="Only the per-source summaries and the total.")
+@click.option("--ray", "ray_address", envvar="CLOUT_RAY_ADDRESS", metavar="ADDRESS", default="",
+              help="Load, transcribe and embed on the Ray cluster at ADDRESS (HOST:PORT or ray://HOST:PORT).")
 @pass_state
-def sync(state, names, prune, quiet):
+def sync(state, names, prune, quiet, ray_address):
     """Fetch what is new or changed from each followed source (or the NAMES given)."""
     from clout.ingest.batch import FAILED
     from clout.ingest.sources import Context, Options
@@ -132,16 +134,25 @@ def sync(state, names, prune, quiet):
             click.echo(f"[{source.name}] {outcome.line()}", err=outcome.status == FAILED)
 
     started = time.monotonic()
+    cluster = None
+    if ray_address:  # Ray is imported only here
+        from clout.pipeline.ray_ingest import Cluster
+
+        cluster = Cluster(ray_address, state.settings)
     try:
-        reports = run_sync(kb, list(names), ctx, prune=prune, on_outcome=show)
+        reports = run_sync(kb, list(names), ctx, prune=prune, on_outcome=show, cluster=cluster)
     except KeyboardInterrupt:
         click.echo("interrupted: what was done is saved; run `clout sync` again to continue", err=True)
         raise SystemExit(130)
+    finally:
+        where = f" {cluster.where()}" if cluster else ""
+        if cluster:
+            cluster.close()
     if not reports:
         click.echo("No sources to sync: `clout sources add URL` or `clout sources import FILE`.")
         return
     for report in reports:
         click.echo(report.summary())
-    click.echo(totals(reports, time.monotonic() - started))
+    click.echo(totals(reports, time.monotonic() - started) + where)
     if any(r.failed for r in reports):
         raise SystemExit(1)

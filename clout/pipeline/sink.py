@@ -12,9 +12,9 @@ def into(kb, on_stored: Callable = lambda doc, added: None) -> Callable:
     from clout.index.embed import EmbedderError
     from clout.index.store import StoreError
 
-    def sink(doc) -> Outcome:
+    def sink(doc, prepared=None) -> Outcome:
         try:
-            added = kb.add(doc)
+            added = kb.add(doc, prepared)
         except (StoreError, EmbedderError) as e:
             # A full disk, a read-only directory, a model that will not load: every next item would fail too.
             raise StopBatch(str(e)) from None

@@ -60,8 +60,9 @@ def source_options(source: Source, base):
     return options
 
 
-def sync_source(kb, sources: Sources, source: Source, ctx, prune: bool, on_outcome: Callable) -> SourceReport:
-    """Ingest what one source lists now; returns what happened. Never raises for bad input."""
+def sync_source(kb, sources: Sources, source: Source, ctx, prune: bool, on_outcome: Callable, cluster=None) -> SourceReport:
+    """Ingest what one source lists now; returns what happened. Never raises for bad input.
+    With a `ray_ingest.Cluster`, the items are loaded and prepared on it."""
     from clout.ingest.batch import ADDED, FAILED, UPDATED, run
 
     from .sink import into
@@ -76,7 +77,8 @@ def sync_source(kb, sources: Sources, source: Source, ctx, prune: bool, on_outco
 
     sink = into(kb, on_stored=count_audio)
 
-    for outcome in run([source.url], ctx, sink):
+    outcomes = cluster.run([source.url], ctx, kb, sink) if cluster else run([source.url], ctx, sink)
+    for outcome in outcomes:
         on_outcome(source, outcome)
         if outcome.status == FAILED and outcome.source == source.url and not seen:
             # The source itself (its feed, sitemap or start page) failed: keep everything it brought.
@@ -103,7 +105,8 @@ def sync_source(kb, sources: Sources, source: Source, ctx, prune: bool, on_outco
     return report
 
 
-def sync(kb, names: list[str], ctx, prune: bool = False, on_outcome: Callable = lambda s, o: None) -> list[SourceReport]:
+def sync(kb, names: list[str], ctx, prune: bool = False, on_outcome: Callable = lambda s, o: None,
+         cluster=None) -> list[SourceReport]:
     """Sync the named sources (all when none are named), holding the sync and write locks.
     SourceError, before anything is fetched, when a name is not a followed source."""
     sources = Sources(kb.store)
@@ -114,7 +117,7 @@ def sync(kb, names: list[str], ctx, prune: bool = False, on_outcome: Callable = 
     reports = []
     with sync_lock(kb.data_dir), kb.writing():
         for source in chosen:
-            reports.append(sync_source(kb, sources, source, ctx, prune, on_outcome))
+            reports.append(sync_source(kb, sources, source, ctx, prune, on_outcome, cluster))
     return reports
 
 
