@@ -71,6 +71,21 @@ class Settings:
     # Searches, clicks and plays are recorded in DATA_DIR/analytics.db and kept this many days.
     analytics: bool = True
     analytics_days: int = 90
+    # Where `clout serve` listens, and the Host names the web app answers to (empty: that address and
+    # the localhost names). Any other Host gets a 400, so a DNS-rebinding page cannot read the API.
+    host: str = "127.0.0.1"
+    allowed_hosts: tuple[str, ...] = field(default_factory=tuple)
+
+    def read_limit(self, what: str) -> tuple[int, str]:
+        """The one size policy, for local and remote input alike: the most bytes read of a `file`
+        (local text), a `page` (pages, feeds, sitemaps after decompression, transcripts, chapters)
+        or `audio`, and the setting that says so. Readers enforce it while reading, not from a size
+        they were told beforehand."""
+        return {
+            "file": (self.max_file_bytes, "CLOUT_MAX_FILE_MB"),
+            "page": (self.max_page_bytes, "CLOUT_MAX_PAGE_MB"),
+            "audio": (self.max_audio_bytes, "CLOUT_MAX_AUDIO_MB"),
+        }[what]
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
@@ -95,5 +110,7 @@ class Settings:
             require_key=_env_bool("CLOUT_REQUIRE_KEY"),
             analytics=(os.environ.get("CLOUT_ANALYTICS") or "on").strip().lower() not in {"0", "off", "false", "no"},
             analytics_days=max(1, _env_int("CLOUT_ANALYTICS_DAYS", 90)),
+            host=os.environ.get("CLOUT_HOST") or "127.0.0.1",
+            allowed_hosts=_env_list("CLOUT_ALLOWED_HOSTS"),
         )
         return replace(base, **{k: v for k, v in overrides.items() if v is not None})

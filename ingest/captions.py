@@ -101,6 +101,8 @@ def _json_segments(text: str, source: str) -> list[Segment]:
         data = json.loads(text)
     except json.JSONDecodeError as e:
         raise IngestError(source, f"the JSON transcript cannot be read ({e.msg} at line {e.lineno})") from None
+    except RecursionError:  # json nests by recursion: a file of [[[[… would otherwise end the batch
+        raise IngestError(source, "the JSON transcript is nested too deeply to read") from None
     items = data.get("segments", []) if isinstance(data, dict) else data
     out = []
     for item in items if isinstance(items, list) else []:

@@ -22,6 +22,8 @@ def parse_chapters(data: bytes, source: str) -> list[Chapter]:
         body = json.loads(data.decode("utf-8", errors="replace"))
     except json.JSONDecodeError as e:
         raise IngestError(source, f"the chapters file cannot be read ({e.msg} at line {e.lineno})") from None
+    except RecursionError:
+        raise IngestError(source, "the chapters file is nested too deeply to read") from None
     items = body.get("chapters") if isinstance(body, dict) else None
     out: dict[float, Chapter] = {}
     for item in items if isinstance(items, list) else []:

@@ -9,6 +9,7 @@ from .dates import iso_date
 from clout.document import Document
 from .errors import IngestError
 from .extract import extract_html
+from .local import read_bounded
 from .markup import markdown_to_text
 
 TEXT_SUFFIXES = {".txt", ".text"}
@@ -17,8 +18,9 @@ HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | HTML_SUFFIXES
 
 
-def read_bytes(path: Path, max_bytes: int) -> bytes:
-    """The file's bytes, or IngestError for a missing, unreadable, empty or oversized file."""
+def read_bytes(path: Path, max_bytes: int, root: Path | None = None) -> bytes:
+    """The file's bytes, or IngestError for a missing, unreadable, empty or oversized file (or, with
+    `root`, one that lies outside it). The limit holds while reading, whatever the size said."""
     source = str(path)
     try:
         size = path.stat().st_size
@@ -26,16 +28,14 @@ def read_bytes(path: Path, max_bytes: int) -> bytes:
         raise IngestError(source, "no such file") from None
     except OSError as e:
         raise IngestError(source, f"cannot read it ({e.strerror})") from None
-    if size == 0:
-        raise IngestError(source, "the file is empty")
     if size > max_bytes:
         raise IngestError(
             source, f"the file is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:.0f} MB limit (CLOUT_MAX_FILE_MB)"
         )
-    try:
-        return path.read_bytes()
-    except OSError as e:
-        raise IngestError(source, f"cannot read it ({e.strerror})") from None
+    data = read_bounded(path, (max_bytes, "CLOUT_MAX_FILE_MB"), source, root)
+    if not data:
+        raise IngestError(source, "the file is empty")
+    return data
 
 
 def decode_text(data: bytes, source: str) -> tuple[str, str]:
@@ -80,13 +80,14 @@ def _markdown_to_text(text: str) -> tuple[str, dict]:
     return text, meta
 
 
-def read_file(path: Path, max_bytes: int, hints: dict | None = None) -> Document:
-    """A Document from a local file; `hints` (from a manifest) override what the file says."""
+def read_file(path: Path, max_bytes: int, hints: dict | None = None, root: Path | None = None) -> Document:
+    """A Document from a local file; `hints` (from a manifest) override what the file says. With
+    `root` (the folder being ingested), a file that resolves outside it is refused."""
     source = str(path)
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise IngestError(source, f"unsupported file type {suffix or '(none)'}")
-    data = read_bytes(path, max_bytes)
+    data = read_bytes(path, max_bytes, root)
     text, encoding = decode_text(data, source)
     if suffix in HTML_SUFFIXES:
         doc = extract_html(text, source, url=(hints or {}).get("url", ""))

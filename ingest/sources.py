@@ -17,7 +17,9 @@ from clout.settings import Settings
 from clout.document import Document, Segment, Voiceprint
 from .errors import IngestError
 from .fetch import Fetcher
+from . import local
 from .files import SUFFIXES, read_file
+from .local import read_bounded
 
 MANIFEST = "manifest.toml"
 
@@ -120,13 +122,14 @@ def urlish(source: str) -> str:
     return match.group(1).lower() if match and not is_url(source) else ""
 
 
-def _manifest_hints(directory: Path) -> dict[Path, dict]:
+def _manifest_hints(directory: Path, root: Path | None = None, max_bytes: int = 2**20) -> dict[Path, dict]:
     manifest = directory / MANIFEST
     if not manifest.is_file():
         return {}
     try:
-        data = tomllib.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as e:
+        raw = read_bounded(manifest, (max_bytes, "CLOUT_MAX_FILE_MB"), str(manifest), root)
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
         raise IngestError(str(manifest), f"cannot read the manifest ({e})") from None
     hints = {}
     for entry in data.get("document", []):
@@ -138,31 +141,42 @@ def _manifest_hints(directory: Path) -> dict[Path, dict]:
 
 
 def _discover_directory(root: Path, ctx: Context) -> Iterator[Item | IngestError]:
+    # Everything found is kept inside the folder: a symlink (or a symlinked folder, which rglob does
+    # not descend into) leading out of it is named and passed over, so a shared folder cannot make
+    # Clout read, index or serve a file elsewhere on this machine.
+    tree = local.real(root)
     hints: dict[Path, dict] = {}
     paths = []
     for path in sorted(root.rglob("*")):
-        if path.name == MANIFEST:
+        if any(p.startswith(".") for p in path.relative_to(root).parts):
+            continue
+        if not local.inside(path, tree):
+            yield IngestError(str(path), "it is " + local.OUTSIDE)
+        elif path.name == MANIFEST:
             try:
-                hints.update(_manifest_hints(path.parent))
+                hints.update(_manifest_hints(path.parent, tree, ctx.settings.max_file_bytes))
             except IngestError as e:
                 yield e
-        elif (path.is_file() or path.is_symlink()) and not any(p.startswith(".") for p in path.relative_to(root).parts):
+        elif path.is_file() or path.is_symlink():
             paths.append(path)
     for path in paths:
         if path.suffix.lower() in SUFFIXES:
-            yield Item(str(path), "file", tuple(hints.get(path.resolve(), {}).items()))
+            found = {**hints.get(path.resolve(), {}), "root": str(tree), "shown": local.shown(path, tree)}
+            yield Item(str(path), "file", tuple(found.items()))
         else:
-            yield from _discover_other_file(path, ctx, quiet=True)
+            yield from _discover_other_file(path, ctx, quiet=True, root=tree)
 
 
-def _discover_other_file(path: Path, ctx: Context, quiet: bool = False) -> Iterator[Item | IngestError]:
-    """Feeds and audio files; in a directory walk, unknown files are passed over silently."""
+def _discover_other_file(
+    path: Path, ctx: Context, quiet: bool = False, root: Path | None = None
+) -> Iterator[Item | IngestError]:
+    """Feeds and audio files; in a directory walk (inside `root`), unknown files are passed over silently."""
     try:
         from . import podcast
     except ImportError:  # pragma: no cover - the podcast stage is optional in a minimal install
         podcast = None
     if podcast is not None and podcast.handles_path(path):
-        yield from podcast.discover_path(path, ctx)
+        yield from podcast.discover_path(path, ctx, root=root)
     elif not quiet:
         yield IngestError(str(path), f"unsupported file type {path.suffix or '(none)'}")
 
@@ -200,8 +214,8 @@ def discover(source: str, ctx: Context) -> Iterator[Item | IngestError]:
     elif not path.exists():
         yield IngestError(source, "no such file or directory")
     elif path.suffix.lower() in SUFFIXES:
-        hints = _manifest_hints(path.parent) if (path.parent / MANIFEST).is_file() else {}
-        yield Item(source, "file", tuple(hints.get(path.resolve(), {}).items()))
+        hints = _manifest_hints(path.parent, max_bytes=ctx.settings.max_file_bytes)
+        yield Item(source, "file", tuple({**hints.get(path.resolve(), {}), "shown": path.name}.items()))
     else:
         yield from _discover_other_file(path, ctx)
 
@@ -209,7 +223,13 @@ def discover(source: str, ctx: Context) -> Iterator[Item | IngestError]:
 def load(item: Item, ctx: Context) -> Document:
     """The Document for one item; IngestError when it cannot be had."""
     if item.kind == "file":
-        return read_file(Path(item.source), ctx.settings.max_file_bytes, item.hint)
+        # A file named on the command line is read as named; one found in a folder, only inside it.
+        hints = item.hint
+        root, shown = hints.pop("root", None), hints.pop("shown", "")
+        doc = read_file(Path(item.source), ctx.settings.max_file_bytes, hints, Path(root) if root else None)
+        if shown:
+            doc.extra["shown_source"] = shown
+        return doc
     if item.kind == "page":
         from . import web
 

@@ -119,7 +119,7 @@ def _from_sitemaps(urls: list[str], ctx, origin: str, first: Response | None = N
         seen.add(url)
         try:
             response = first if (first is not None and url == origin) else fetcher.get(url, accept=SOURCE_TYPES)
-            sitemap = parse_sitemap(response.body, url)
+            sitemap = parse_sitemap(response.body, url, ctx.settings.max_page_bytes)
         except IngestError as e:
             yield e
             continue

@@ -144,7 +144,8 @@ def test_a_sidecar_transcript_is_used_instead_of_transcribing(tmp_path, data_dir
     assert result.exit_code == 0, result.output
     doc = documents(data_dir)[str(audio)]
     assert doc["text"] == "Spoken words from the publisher." and doc["extra"]["transcript"] == "publisher"
-    assert doc["extra"]["audio_path"] == str(audio.resolve())
+    # Its bytes are not audio, so its path is not recorded as the episode's audio, never served (issue 11).
+    assert "audio_path" not in doc["extra"] and doc["audio_url"] == ""
 
 
 def test_the_same_audio_is_transcribed_once(tmp_path, data_dir, monkeypatch):

@@ -65,7 +65,7 @@ def build(corpus_data: Path, target: Path) -> Path:
         kb.add(Document(
             source="test:episode/ask-not", kind="episode", title="Ask not: influence without authority",
             site="The Buy-In Show", author="Test Host", date="2024-03-01", audio_url=str(audio),
-            text=" ".join(BLOCK_TEXTS), segments=segments, extra={"audio_path": str(audio)}, duration=132.0,
+            text=" ".join(BLOCK_TEXTS), segments=segments, extra={"audio_path": str(audio.resolve()), "audio_type": "audio/wav"}, duration=132.0,
         ))
         kb.add(Document(
             source="test:article/payload", kind="article", title=PAYLOAD_TITLE, site="<b>Evil</b> Site",

@@ -44,6 +44,9 @@ def create_app(settings: Settings | None = None, kb=None, test_config: dict | No
     app.jinja_env.globals["asset_url"] = asset_url
 
     from . import access, admin, analytics, api, errors, media, pages, ratelimit, security, widget
+    from .params import DOC_ID, DocIdConverter
+
+    app.url_map.converters[DOC_ID] = DocIdConverter
 
     errors.install(app)
     access.install(app)  # first: the limiter and the origin check read the key it finds
@@ -56,7 +59,7 @@ def create_app(settings: Settings | None = None, kb=None, test_config: dict | No
     app.register_blueprint(widget.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(admin.api_bp, url_prefix="/api")
-    security.install(app, settings.allowed_origins)
+    security.install(app, settings.allowed_origins, settings.allowed_hosts or security.default_hosts(settings.host))
     if follower is not None:
         from . import snapshots
 

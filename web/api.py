@@ -1,4 +1,4 @@
-"""The JSON API: /api/search returns exactly what `clout search --json` prints; failures take errors.py's one shape."""
+"""The JSON API: /api/search returns what `clout search --json` prints, less local paths; failures take errors.py's one shape."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request, url_for
@@ -8,7 +8,8 @@ from clout.index.search import results_json, search
 from .analytics import searched
 from .errors import error
 from .openapi import openapi_document
-from .params import BadParameter, parse_search
+from .params import DOC_ID, BadParameter, parse_search
+from .present import public_audio_url, public_source
 
 bp = Blueprint("api", __name__)
 
@@ -24,7 +25,21 @@ def api_search():
     params = parse_search(request.args)
     hits = search(_kb(), params.q, k=params.k, mode=params.mode, filters=params.filters, offset=params.offset)
     searched(params, hits)
-    return jsonify(results_json(params.q, hits))
+    body = results_json(params.q, hits)
+    for result in body["results"]:
+        _without_local_paths(result)
+    return jsonify(body)
+
+
+def _without_local_paths(result: dict) -> None:
+    """A search result as `clout search --json` prints it, less this machine's paths (web/present.py)."""
+    remote = ("http://", "https://")
+    if result["source"].startswith(remote) and (not result["audio_url"] or result["audio_url"].startswith(remote)):
+        return  # nothing local to hide: no need to read the document
+    doc = _kb().store.document(result["doc_id"], segments=False)
+    result["source"] = public_source(result["source"], doc.extra if doc is not None else {})
+    media = url_for("media.audio", doc_id=result["doc_id"], _external=True)
+    result["audio_url"] = public_audio_url(result["audio_url"], media)
 
 
 def document_json(doc) -> dict:
@@ -34,7 +49,7 @@ def document_json(doc) -> dict:
         "doc_id": doc.id,
         "kind": doc.kind,
         "title": doc.title,
-        "source": doc.source,
+        "source": public_source(doc.source, doc.extra),
         "url": doc.url,
         "author": doc.author,
         "date": doc.date,
@@ -50,7 +65,7 @@ def document_json(doc) -> dict:
     }
 
 
-@bp.get("/documents/<int:doc_id>")
+@bp.get(f"/documents/<{DOC_ID}:doc_id>")
 def api_document(doc_id: int):
     doc = _kb().store.document(doc_id)
     if doc is None:

@@ -23,7 +23,8 @@ _HIT = {
         "doc_id": {"type": "integer"},
         "title": {"type": "string"},
         "kind": {"type": "string", "enum": list(KINDS)},
-        "source": {"type": "string", "description": "The path or URL the document was ingested from"},
+        "source": {"type": "string", "description": "The URL the document was ingested from, or a local "
+                                                    "file's path from the folder or file ingested"},
         "url": {"type": "string", "description": "Where a reader sees the original"},
         "text": {"type": "string", "description": "The whole passage (plain text, untrusted)"},
         "snippet": {"type": "string", "description": "The passage trimmed around the best sentence (plain text)"},
@@ -35,7 +36,7 @@ _HIT = {
         "author": {"type": "string"},
         "date": {"type": "string"},
         "site": {"type": "string", "description": "Site name, or the show of an episode"},
-        "audio_url": {"type": "string"},
+        "audio_url": {"type": "string", "description": "An episode's audio: the publisher's URL, or /media/<id>"},
         "speaker": {"type": "string", "description": "Who speaks at `start` in an episode: a name, or \"Speaker 1\" where nothing says who"},
         "chapter": {"type": "string", "description": "The title of the episode's chapter playing at `start`"},
     },

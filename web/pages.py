@@ -9,7 +9,7 @@ from clout.index.search import facets, search
 from clout.index.vocabulary import MAX_QUERY_CHARS, SearchError
 
 from .analytics import searched
-from .params import SearchParams, parse_search
+from .params import DOC_ID, SearchParams, parse_search
 from .present import article_paragraphs, clock, safe_highlight, text_fragment, turns
 
 bp = Blueprint("pages", __name__)
@@ -100,7 +100,7 @@ def results():
     return render_template(template, problem=problem, **results_context(params))
 
 
-@bp.get("/documents/<int:doc_id>")
+@bp.get(f"/documents/<{DOC_ID}:doc_id>")
 def document(doc_id: int):
     doc = _kb().store.document(doc_id)
     if doc is None:

@@ -3,11 +3,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from werkzeug.routing import IntegerConverter
+
 from clout.index.search import Filters
 from clout.index.vocabulary import (
     DEFAULT_K, DEFAULT_MODE, KINDS, MAX_FILTER_CHARS, MAX_K, MAX_OFFSET, MAX_QUERY_CHARS, MIN_K, SearchError,
     check_date, check_mode,
 )
+
+
+class DocIdConverter(IntegerConverter):
+    """A document id in a URL: at most SQLite's largest rowid, so a longer number is a 404 like any
+    missing document instead of overflowing the query (a 500)."""
+
+    def __init__(self, url_map):
+        super().__init__(url_map, max=2**63 - 1)
+
+
+DOC_ID = "docid"  # the converter's name in routes: /documents/<docid:doc_id>
 
 
 class BadParameter(SearchError):

@@ -1,7 +1,9 @@
-"""How hits and documents are shown: clock times, text-fragment links, transcript paragraphs, safe highlights."""
+"""How hits and documents are shown: clock times, text-fragment links, transcript paragraphs, safe highlights,
+and where a document came from without the server's own paths."""
 from __future__ import annotations
 
 import re
+from pathlib import PurePosixPath
 from urllib.parse import quote
 
 from markupsafe import Markup, escape
@@ -74,3 +76,24 @@ def turns(segments: list[Segment]) -> list[tuple[float, str, str, bool]]:
 
 def article_paragraphs(text: str) -> list[str]:
     return [" ".join(p.split()) for p in re.split(r"\n\s*\n", text or "") if p.strip()]
+
+
+def _is_url(value: str) -> bool:
+    return value.startswith(("http://", "https://"))
+
+
+def public_source(source: str, extra: dict) -> str:
+    """Where a document came from, as a client may see it: its URL, or for a local file its path from
+    the folder (or file) that was ingested, which ingest recorded. An absolute path never leaves the server."""
+    if _is_url(source):
+        return source
+    if extra.get("shown_source"):
+        return extra["shown_source"]
+    # Stored before ingest recorded that: a relative path without `..` as it was given, else the name.
+    path = PurePosixPath(source)
+    return path.name if path.is_absolute() or ".." in path.parts or source.startswith("~") else source
+
+
+def public_audio_url(audio_url: str, media_url: str) -> str:
+    """An episode's audio as a client may fetch it: the publisher's URL, or Clout's /media URL for a local file."""
+    return audio_url if _is_url(audio_url) or not audio_url else media_url

@@ -1,6 +1,7 @@
 """`clout serve`: the search page, API and widget through waitress."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -37,6 +38,8 @@ def serve(state, host, port, threads, snapshot_dir, poll):
     from clout.web import create_app
 
     one_core_per_request()
+    # The Host names answered default to the address served on (and localhost): web/security.py.
+    settings = replace(state.settings, host=host)
     if snapshot_dir is not None:
         from clout.index.follow import Follower
         from clout.index.snapshot import SnapshotError
@@ -46,10 +49,10 @@ def serve(state, host, port, threads, snapshot_dir, poll):
             why = "; ".join(follower.refused.values()) or "there is none"
             raise SnapshotError(f"no snapshot in {snapshot_dir} can be served ({why}): run `clout publish {snapshot_dir}`")
         follower.start()
-        app = create_app(settings=state.settings, follower=follower)
+        app = create_app(settings=settings, follower=follower)
         what = f"snapshot {follower.name} of {snapshot_dir} (following newer ones)"
     else:
-        app = create_app(settings=state.settings, kb=state.kb(readonly=True))
+        app = create_app(settings=settings, kb=state.kb(readonly=True))
         what = str(state.settings.data_dir)
     click.echo(f"Clout is serving {what} on http://{host}:{port}/  (Ctrl-C stops)")
     try:

@@ -63,6 +63,8 @@ class DocumentTables:
     # -- reading -----------------------------------------------------------------------------
     def document(self, doc_id: int, segments: bool = True) -> StoredDocument | None:
         """The document with this id (with its timed segments unless told not to), or None."""
+        if not -(2**63) <= doc_id < 2**63:  # no SQLite rowid is this large; binding it would overflow
+            return None
         return self._stored(self.db.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone(), segments)
 
     def document_by_source(self, source: str, segments: bool = True) -> StoredDocument | None:
