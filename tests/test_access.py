@@ -201,7 +201,7 @@ def test_the_key_prompt_sets_a_secure_httponly_strict_cookie_and_the_page_opens(
     admin = private_app.test_client()
     admin.post("/key", data={"key": tokens["admin"]})
     assert ">Analytics</a>" in admin.get("/").get_data(as_text=True)
-    over_https = private_app.test_client().post("/key", data={"key": tokens["search"]}, base_url="https://clout.example")
+    over_https = private_app.test_client().post("/key", data={"key": tokens["search"]}, base_url="https://localhost")
     assert "Secure" in over_https.headers["Set-Cookie"]
     elsewhere = private_app.test_client().post("/key", data={"key": tokens["search"], "next": "//evil.example/"})
     assert elsewhere.headers["Location"] == "/"
