@@ -189,6 +189,7 @@ def search(kb, query: str, k: int = DEFAULT_K, mode: str = DEFAULT_MODE, filters
     if not parsed.text:
         return []
     kb.refresh()
+    parsed = _spelled(kb, parsed)
     ranked = ranked_chunks(kb, parsed, mode, filters, weights, _depth(offset + k))
     best: dict[int, tuple[int, float]] = {}  # document id -> its best chunk
     extra: dict[int, int] = {}
@@ -211,6 +212,21 @@ def search(kb, query: str, k: int = DEFAULT_K, mode: str = DEFAULT_MODE, filters
     return hits
 
 
+def searched_for(kb, query: str) -> str | None:
+    """What search looks for when it forgave a typo in the query (index/spelling.py), else None."""
+    from .spelling import corrected
+
+    parsed = parse(query)
+    return corrected(kb, parsed.text) if parsed.text else None
+
+
+def _spelled(kb, parsed: Query) -> Query:
+    from .spelling import corrected
+
+    fixed = corrected(kb, parsed.text)
+    return parse(fixed) if fixed else parsed
+
+
 def more_from_document(kb, query: str, doc_id: int, k: int = DEFAULT_K, mode: str = DEFAULT_MODE, weights=None) -> list[Hit]:
     """Passages of one document ranked for the query, best first (the first is the one `search` showed)."""
     parsed = parse(query)
@@ -218,6 +234,7 @@ def more_from_document(kb, query: str, doc_id: int, k: int = DEFAULT_K, mode: st
     if not parsed.text:
         return []
     kb.refresh()
+    parsed = _spelled(kb, parsed)
     ranked = ranked_chunks(kb, parsed, mode, None, weights, _depth(k), doc_id=int(doc_id))
     chunks = kb.store.chunks([c for c, _ in ranked[:k]])
     hits = [_hit(kb, chunks[c], score, parsed) for c, score in ranked[:k] if c in chunks]
@@ -235,6 +252,7 @@ def facets(kb, query: str, mode: str = DEFAULT_MODE, filters: Filters | None = N
     if not parsed.text:
         return out
     kb.refresh()
+    parsed = _spelled(kb, parsed)
     for field in out:
         others = filters.without(field)
         ranked = ranked_chunks(kb, parsed, mode, others, None, _depth(MAX_K))
@@ -278,12 +296,16 @@ def _episode_start(kb, doc, chunk, query: Query, speaker: str = "") -> tuple[flo
     return start, who
 
 
-def results_json(query: str, hits: list[Hit], **extra) -> dict:
-    """The shape `clout search --json` prints and `/api/search` returns (extra top-level fields allowed)."""
-    return {"query": query, "results": [h.to_json() for h in hits], **extra}
+def results_json(query: str, hits: list[Hit], searched_for: str | None = None, **extra) -> dict:
+    """The shape `clout search --json` prints and `/api/search` returns (extra top-level fields allowed);
+    `searched_for` is there only when a typo was forgiven."""
+    out = {"query": query, "results": [h.to_json() for h in hits], **extra}
+    if searched_for:
+        out["searched_for"] = searched_for
+    return out
 
 
 __all__ = [
-    "Hit", "Filters", "SearchError", "MODES", "search", "more_from_document", "facets", "results_json", "fuse",
+    "Hit", "Filters", "SearchError", "MODES", "search", "searched_for", "more_from_document", "facets", "results_json", "fuse",
     "snippet", "highlight",
 ]

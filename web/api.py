@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 
-from clout.index.search import results_json, search
+from clout.index.search import results_json, search, searched_for
 
 from .errors import error
 from .openapi import openapi_document
@@ -22,7 +22,7 @@ def api_search():
         raise BadParameter("q is required: the question to search for")
     params = parse_search(request.args)
     hits = search(_kb(), params.q, k=params.k, mode=params.mode, filters=params.filters, offset=params.offset)
-    return jsonify(results_json(params.q, hits))
+    return jsonify(results_json(params.q, hits, searched_for(_kb(), params.q)))
 
 
 def document_json(doc) -> dict:

@@ -75,6 +75,10 @@ class PassageQueries:
             params = [*params, phrases]
         return [r[0] for r in self.db.execute(sql, params)]
 
+    def passage_texts(self, limit: int):
+        """Title and text of up to `limit` chunks (the spelling dictionary's sample of the collection's words)."""
+        yield from self.db.execute("SELECT title, text FROM chunks_fts LIMIT ?", (limit,))
+
     def passages_with(self, word: str) -> int:
         """How many chunks contain the word (as the full-text index stems it)."""
         return self.db.execute("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (f'"{word}"',)).fetchone()[0]
