@@ -8,6 +8,7 @@ nothing stored is dropped, and a query left with no relevant document is skipped
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -68,6 +69,15 @@ def _plain(text: str) -> str:
 def contains_answer(text: str, answers: list[str]) -> bool:
     plain = _plain(text)
     return any(_plain(a) in plain for a in answers)
+
+
+def half(key: str) -> str:
+    """"tune" or "held-out", fixed by a hash of the query's id (or text): ranking is tuned on one half only."""
+    return "tune" if hashlib.sha1(key.encode("utf-8")).digest()[0] % 2 == 0 else "held-out"
+
+
+def query_key(item: dict) -> str:
+    return str(item.get("id") or item["q"])
 
 
 # -- labels ---------------------------------------------------------------------------------------

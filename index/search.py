@@ -1,4 +1,4 @@
-"""Search: lexical (FTS5/BM25) and semantic (FAISS) passages fused by reciprocal rank, one Hit per document.
+"""Search: lexical (FTS5/BM25) and semantic (FAISS) passages fused by normalised score, one Hit per document.
 
 The functions other code calls (CLI, `/api/search`, eval, benchmarks):
 
@@ -20,16 +20,19 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 
+from . import fusion
 from .filters import Filters
 from .highlight import highlight, snippet
 from .query import Query, parse
 from .vocabulary import DEFAULT_K, DEFAULT_MODE, MAX_K, MAX_OFFSET, MIN_K, MODES, SearchError, check_mode
 
-# Chunks each retriever contributes before fusion; deeper for later pages (see _depth).
-CANDIDATES = 50
+# Chunks each retriever contributes before fusion; deeper for later pages (see _depth). 100 rather than
+# 50: long documents fill the first 50 semantic candidates with their own passages (tuning half, README).
+CANDIDATES = 100
 MAX_CANDIDATES = 1000
 RRF_K = 60
-# (lexical, semantic) weights in the fusion, chosen on tests/eval/queries.json (see README "Search").
+# (lexical, semantic) weights of reciprocal rank fusion, used now only by a caller passing weights to a
+# single mode; hybrid's mix is fusion.LEXICAL_SHARE unless weights are given (see README "Search").
 WEIGHTS = (1.0, 0.7)
 # In a large collection BM25 costs in proportion to the passages the query's words match: a word in
 # most passages adds little to the ranking but made one query take ~90 ms at 100k chunks. So once
@@ -92,6 +95,12 @@ def selective(kb, query: Query) -> Query:
 
 def lexical(kb, query: Query, limit: int = CANDIDATES, filters: Filters | None = None, doc_id: int | None = None) -> list[int]:
     """Chunk ids by BM25 (text weighted above title and heading), within the filters and quoted phrases."""
+    return [c for c, _ in lexical_scored(kb, query, limit, filters, doc_id)]
+
+
+def lexical_scored(kb, query: Query, limit: int = CANDIDATES, filters: Filters | None = None,
+                   doc_id: int | None = None) -> list[tuple[int, float]]:
+    """(chunk id, BM25 score) best first, as `lexical` ranks them."""
     query = selective(kb, query)
     words, phrases = query.match_expression(), query.phrase_expression()
     if query.words:
@@ -100,7 +109,7 @@ def lexical(kb, query: Query, limit: int = CANDIDATES, filters: Filters | None =
         expression = phrases or words
     if not expression:
         return []
-    return kb.store.match(expression, limit, filters, doc_id)
+    return kb.store.match_scored(expression, limit, filters, doc_id)
 
 
 def allowed_chunks(kb, query: Query, filters: Filters | None, doc_id: int | None = None) -> list[int] | None:
@@ -113,13 +122,19 @@ def allowed_chunks(kb, query: Query, filters: Filters | None, doc_id: int | None
 
 def semantic(kb, query: Query, limit: int = CANDIDATES, filters: Filters | None = None, doc_id: int | None = None) -> list[int]:
     """Chunk ids by cosine similarity of the query's embedding, within the filters and quoted phrases."""
+    return [c for c, _ in semantic_scored(kb, query, limit, filters, doc_id)]
+
+
+def semantic_scored(kb, query: Query, limit: int = CANDIDATES, filters: Filters | None = None,
+                    doc_id: int | None = None) -> list[tuple[int, float]]:
+    """(chunk id, cosine similarity) best first, as `semantic` ranks them."""
     if not query.text:
         return []
     only = allowed_chunks(kb, query, filters, doc_id)
     if only is not None and not only:
         return []
-    _, ids = kb.vectors.search(kb.embedder.encode_query(query.text), limit, only=only)
-    return [int(i) for i in ids]
+    scores, ids = kb.vectors.search(kb.embedder.encode_query(query.text), limit, only=only)
+    return [(int(i), float(s)) for s, i in zip(scores, ids)]
 
 
 def fuse(rankings: list[list[int]], weights: list[float] | tuple | None = None, k: int = RRF_K) -> dict[int, float]:
@@ -136,6 +151,8 @@ def ranked_chunks(kb, query: Query, mode: str = DEFAULT_MODE, filters: Filters |
                   depth: int = CANDIDATES, doc_id: int | None = None) -> list[tuple[int, float]]:
     """(chunk id, fused score), best first: the candidates before grouping by document."""
     check_mode(mode)
+    if mode == "hybrid":
+        return _hybrid(kb, query, filters, weights, depth, doc_id)
     weights = tuple(weights or WEIGHTS)
     rankings, used = [], []
     if mode in ("hybrid", "lexical"):
@@ -146,6 +163,17 @@ def ranked_chunks(kb, query: Query, mode: str = DEFAULT_MODE, filters: Filters |
         used.append(weights[1])
     scores = fuse(rankings, used)
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+
+
+def _hybrid(kb, query: Query, filters, weights, depth: int, doc_id: int | None) -> list[tuple[int, float]]:
+    """Both retrievers' candidates fused by normalised score per document (index/fusion.py)."""
+    lex = lexical_scored(kb, query, depth, filters, doc_id)
+    sem = semantic_scored(kb, query, depth, filters, doc_id)
+    rows = kb.store.chunks({c for c, _ in lex} | {c for c, _ in sem})
+    exact = {c for c, row in rows.items() if fusion.exact(query.words, row.text)} if not query.phrases else set()
+    best = rows[lex[0][0]].text if lex and lex[0][0] in rows else None
+    share = fusion.confident_share(fusion.share(weights), query.words, best)
+    return fusion.fuse(lex, sem, {c: row.document_id for c, row in rows.items()}, share, exact)
 
 
 def _depth(wanted: int) -> int:
@@ -161,6 +189,7 @@ def search(kb, query: str, k: int = DEFAULT_K, mode: str = DEFAULT_MODE, filters
     if not parsed.text:
         return []
     kb.refresh()
+    parsed = _spelled(kb, parsed)
     ranked = ranked_chunks(kb, parsed, mode, filters, weights, _depth(offset + k))
     best: dict[int, tuple[int, float]] = {}  # document id -> its best chunk
     extra: dict[int, int] = {}
@@ -183,6 +212,21 @@ def search(kb, query: str, k: int = DEFAULT_K, mode: str = DEFAULT_MODE, filters
     return hits
 
 
+def searched_for(kb, query: str) -> str | None:
+    """What search looks for when it forgave a typo in the query (index/spelling.py), else None."""
+    from .spelling import corrected
+
+    parsed = parse(query)
+    return corrected(kb, parsed.text) if parsed.text else None
+
+
+def _spelled(kb, parsed: Query) -> Query:
+    from .spelling import corrected
+
+    fixed = corrected(kb, parsed.text)
+    return parse(fixed) if fixed else parsed
+
+
 def more_from_document(kb, query: str, doc_id: int, k: int = DEFAULT_K, mode: str = DEFAULT_MODE, weights=None) -> list[Hit]:
     """Passages of one document ranked for the query, best first (the first is the one `search` showed)."""
     parsed = parse(query)
@@ -190,6 +234,7 @@ def more_from_document(kb, query: str, doc_id: int, k: int = DEFAULT_K, mode: st
     if not parsed.text:
         return []
     kb.refresh()
+    parsed = _spelled(kb, parsed)
     ranked = ranked_chunks(kb, parsed, mode, None, weights, _depth(k), doc_id=int(doc_id))
     chunks = kb.store.chunks([c for c, _ in ranked[:k]])
     hits = [_hit(kb, chunks[c], score, parsed) for c, score in ranked[:k] if c in chunks]
@@ -207,6 +252,7 @@ def facets(kb, query: str, mode: str = DEFAULT_MODE, filters: Filters | None = N
     if not parsed.text:
         return out
     kb.refresh()
+    parsed = _spelled(kb, parsed)
     for field in out:
         others = filters.without(field)
         ranked = ranked_chunks(kb, parsed, mode, others, None, _depth(MAX_K))
@@ -250,12 +296,16 @@ def _episode_start(kb, doc, chunk, query: Query, speaker: str = "") -> tuple[flo
     return start, who
 
 
-def results_json(query: str, hits: list[Hit], **extra) -> dict:
-    """The shape `clout search --json` prints and `/api/search` returns (extra top-level fields allowed)."""
-    return {"query": query, "results": [h.to_json() for h in hits], **extra}
+def results_json(query: str, hits: list[Hit], searched_for: str | None = None, **extra) -> dict:
+    """The shape `clout search --json` prints and `/api/search` returns (extra top-level fields allowed);
+    `searched_for` is there only when a typo was forgiven."""
+    out = {"query": query, "results": [h.to_json() for h in hits], **extra}
+    if searched_for:
+        out["searched_for"] = searched_for
+    return out
 
 
 __all__ = [
-    "Hit", "Filters", "SearchError", "MODES", "search", "more_from_document", "facets", "results_json", "fuse",
+    "Hit", "Filters", "SearchError", "MODES", "search", "searched_for", "more_from_document", "facets", "results_json", "fuse",
     "snippet", "highlight",
 ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 
-from clout.index.search import results_json, search
+from clout.index.search import results_json, search, searched_for
 
 from .analytics import searched
 from .errors import error
@@ -25,7 +25,7 @@ def api_search():
     params = parse_search(request.args)
     hits = search(_kb(), params.q, k=params.k, mode=params.mode, filters=params.filters, offset=params.offset)
     searched(params, hits)
-    body = results_json(params.q, hits)
+    body = results_json(params.q, hits, searched_for(_kb(), params.q))
     for result in body["results"]:
         _without_local_paths(result)
     return jsonify(body)

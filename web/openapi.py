@@ -168,7 +168,11 @@ def openapi_document(server: str) -> dict:
                 "Results": {
                     "type": "object",
                     "required": ["query", "results"],
-                    "properties": {"query": {"type": "string"}, "results": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}}},
+                    "properties": {
+                        "query": {"type": "string"},
+                        "searched_for": {"type": "string", "description": "The query as searched, when a typo in it was forgiven"},
+                        "results": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
+                    },
                 },
                 "Document": {
                     "type": "object",

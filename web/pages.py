@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 
-from clout.index.search import facets, search
+from clout.index.search import facets, search, searched_for
 from clout.index.vocabulary import MAX_QUERY_CHARS, SearchError
 
 from .analytics import searched
@@ -69,6 +69,7 @@ def results_context(params: SearchParams) -> dict:
     return {
         "params": params,
         "query": params.q,
+        "searched_for": searched_for(kb, params.q) if params.q else None,
         "hits": [(hit, hit_links(hit)) for hit in hits],
         "facets": counts,
         "more_url": search_url(params, offset=params.offset + size) if more else "",

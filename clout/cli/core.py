@@ -25,7 +25,7 @@ from . import cli, emit_json, pass_state
 def search(state, query, k, as_json, mode, kind, site, author, speaker, date_from, date_to, offset):
     """Find the passages that answer QUERY."""
     from clout.index.query import parse
-    from clout.index.search import Filters, results_json, search as run_search
+    from clout.index.search import Filters, results_json, search as run_search, searched_for
 
     from .terminal import print_hits
 
@@ -33,8 +33,11 @@ def search(state, query, k, as_json, mode, kind, site, author, speaker, date_fro
                       date_from=date_from or "", date_to=date_to or "")
     hits = run_search(state.kb(readonly=True), query, k=k, mode=mode, filters=filters, offset=offset)
     if as_json:
-        emit_json(results_json(query, hits))
+        emit_json(results_json(query, hits, searched_for(state.kb(readonly=True), query)))
         return
+    fixed = searched_for(state.kb(readonly=True), query)
+    if fixed:
+        click.echo(f"Showing results for {fixed}")
     print_hits(hits, parse(query).terms, offset)
 
 

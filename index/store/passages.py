@@ -42,22 +42,27 @@ class PassageQueries:
 
     def match(self, expression: str, limit: int, filters=None, doc_id: int | None = None) -> list[int]:
         """Chunk ids matching an FTS5 expression, best BM25 first, within the filters (and one document)."""
+        return [c for c, _ in self.match_scored(expression, limit, filters, doc_id)]
+
+    def match_scored(self, expression: str, limit: int, filters=None, doc_id: int | None = None) -> list[tuple[int, float]]:
+        """(chunk id, BM25 score, higher better) matching an FTS5 expression, best first, within the filters."""
         if not filters and doc_id is None:
             # Duplicates have no chunks, so nothing needs the documents table: rank in FTS5 alone
             # rather than joining every matching row before the LIMIT.
             rows = self.db.execute(
-                f"SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY {_BM25} LIMIT ?", (expression, limit)
+                f"SELECT rowid, {_BM25} AS score FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY score LIMIT ?",
+                (expression, limit),
             ).fetchall()
-            return [r[0] for r in rows]
+            return [(r[0], -r[1]) for r in rows]
         where, params = _where(filters, "d")
         if doc_id is not None:
             where, params = where + " AND c.document_id = ?", [*params, doc_id]
         rows = self.db.execute(
-            "SELECT f.rowid FROM chunks_fts f JOIN chunks c ON c.id = f.rowid JOIN documents d ON d.id = c.document_id "
-            f"WHERE chunks_fts MATCH ? AND {where} ORDER BY {_BM25} LIMIT ?",
+            f"SELECT f.rowid, {_BM25} AS score FROM chunks_fts f JOIN chunks c ON c.id = f.rowid "
+            f"JOIN documents d ON d.id = c.document_id WHERE chunks_fts MATCH ? AND {where} ORDER BY score LIMIT ?",
             (expression, *params, limit),
         ).fetchall()
-        return [r[0] for r in rows]
+        return [(r[0], -r[1]) for r in rows]
 
     def allowed_chunks(self, filters=None, doc_id: int | None = None, phrases: str = "") -> list[int]:
         """Ids of the chunks of original documents within the filters (and one document), containing the phrases."""
@@ -69,6 +74,10 @@ class PassageQueries:
             sql += " AND c.id IN (SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ?)"
             params = [*params, phrases]
         return [r[0] for r in self.db.execute(sql, params)]
+
+    def passage_texts(self, limit: int):
+        """Title and text of up to `limit` chunks (the spelling dictionary's sample of the collection's words)."""
+        yield from self.db.execute("SELECT title, text FROM chunks_fts LIMIT ?", (limit,))
 
     def passages_with(self, word: str) -> int:
         """How many chunks contain the word (as the full-text index stems it)."""

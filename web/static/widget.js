@@ -162,7 +162,9 @@ audio{display:block;width:100%;margin-top:.4em}
           { mode: "cors", credentials: "omit", headers: key ? { Authorization: "Bearer " + key } : {} });
         if (!r.ok) throw new Error(String(r.status));
         const data = await r.json();
-        if (ticket === this.ticket) this.show(data.results || [], data.results && data.results.length ? "" : `Nothing matches “${q}”.`);
+        // The forgiven spelling goes in as text (textContent), never as markup.
+        const found = data.searched_for ? `Showing results for “${data.searched_for}”` : "";
+        if (ticket === this.ticket) this.show(data.results || [], data.results && data.results.length ? found : `Nothing matches “${q}”.`);
       } catch (_) {
         if (ticket === this.ticket) this.show([], "Search is not available on this page.");
       }

@@ -1,0 +1,222 @@
+"""Clout's three modes beside plain baselines, in one run, on the labelled set (both halves) and a BEIR folder.
+
+Baselines, each over the same stored documents:
+  bm25s          the bm25s library over each document's title and text (its default Lucene BM25, English stopwords)
+  dense          the same MiniLM, through sentence-transformers directly, over plain 120-word chunks; a document
+                 scores its best chunk
+  rrf            reciprocal rank fusion (k=60) of those two
+With --diagnose, the variants that isolate why Clout's semantic mode differs from `dense`:
+  stored+torch   Clout's own stored chunk vectors, exact cosine, queries encoded by torch
+  stored+onnx    the same, queries encoded by Clout's ONNX encoder
+  chunks-notitle Clout's chunks embedded without the title/heading line
+  dense+title    120-word chunks with the title line in front
+  dense-sum      120-word chunks, a document scoring the sum of its top three chunks
+
+    python scripts/eval_baselines.py --data-dir DIR [--queries tests/eval/labelled.json] [--beir tests/data/beir] [--diagnose]
+
+DIR must hold the labelled corpus (tests/eval_corpus.py builds it). Embeddings are cached under DIR/baselines/.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+CHUNK_WORDS = 120
+RRF_K = 60
+
+
+def plain_chunks(docs, words=CHUNK_WORDS, title=False):
+    out = []
+    for doc in docs:
+        tokens = doc.text.split()
+        for i in range(0, max(1, len(tokens)), words):
+            text = " ".join(tokens[i : i + words])
+            out.append((doc.id, f"{doc.title}\n{text}" if title and doc.title else text))
+    return out
+
+
+def embed_cached(kb, cache: Path, name: str, texts: list[str]) -> np.ndarray:
+    path = cache / f"{name}.npy"
+    if path.exists():
+        vectors = np.load(path)
+        if len(vectors) == len(texts):
+            return vectors
+    vectors = kb.embedder.encode(texts, batch_size=64)
+    cache.mkdir(parents=True, exist_ok=True)
+    np.save(path, vectors)
+    return vectors
+
+
+class Dense:
+    """Exact cosine over chunk vectors; a document's score is its best chunk (or the sum of its top `top`)."""
+
+    def __init__(self, doc_ids, vectors, top=1):
+        self.doc_ids, self.vectors, self.top = np.asarray(doc_ids), vectors, top
+
+    def rank(self, qvec, k=100):
+        sims = self.vectors @ qvec
+        order = np.argsort(-sims)
+        per: dict[int, list[float]] = {}
+        for i in order[: 50 * k]:
+            per.setdefault(int(self.doc_ids[i]), []).append(float(sims[i]))
+        scored = {d: sum(s[: self.top]) for d, s in per.items()}
+        return sorted(scored, key=lambda d: -scored[d])[:k]
+
+
+class Bm25:
+    def __init__(self, docs):
+        import bm25s
+
+        self.ids = [d.id for d in docs]
+        self.retriever = bm25s.BM25()
+        self.retriever.index(bm25s.tokenize([f"{d.title}\n{d.text}" for d in docs], stopwords="en", show_progress=False),
+                             show_progress=False)
+
+    def rank(self, query, k=100):
+        import bm25s
+
+        tokens = bm25s.tokenize([query], stopwords="en", show_progress=False)
+        if not tokens.vocab:
+            return []
+        k = min(k, len(self.ids))
+        results, scores = self.retriever.retrieve(tokens, k=k, show_progress=False)
+        return [self.ids[int(i)] for i, s in zip(results[0], scores[0]) if s > 0]
+
+
+def rrf(*rankings, k=RRF_K):
+    scores: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, d in enumerate(ranking, start=1):
+            scores[d] = scores.get(d, 0.0) + 1.0 / (k + rank)
+    return sorted(scores, key=lambda d: -scores[d])
+
+
+def score(rankings: dict[str, list[int]], grades: dict[int, float]) -> dict[str, float]:
+    from clout.index.evaluate import ndcg, recall, reciprocal_rank
+
+    return {name: (ndcg(r, grades), reciprocal_rank(r, grades), recall(r, grades, 10)) for name, r in rankings.items()}
+
+
+def baselines(kb, cache: Path, diagnose: bool):
+    """name -> function(query text) -> ranked document ids."""
+    docs = [d for d in kb.store.documents() if d.duplicate_of is None]
+    bm25 = Bm25(docs)
+    chunks = plain_chunks(docs)
+    dense = Dense([d for d, _ in chunks], embed_cached(kb, cache, "plain120", [t for _, t in chunks]))
+    torch_query = lambda q: kb.embedder.encode([q])[0]  # noqa: E731
+    out = {"bm25s": lambda q: bm25.rank(q), "dense": lambda q: dense.rank(torch_query(q)),
+           "rrf": lambda q: rrf(bm25.rank(q), dense.rank(torch_query(q)))}
+    if diagnose:
+        ids, vecs = [], []
+        for part_ids, part in kb.store.vectors():
+            ids.append(part_ids)
+            vecs.append(part)
+        ids, vecs = np.concatenate(ids), np.vstack(vecs)
+        rows = kb.store.chunks(ids.tolist())
+        stored = Dense([rows[int(i)].document_id for i in ids], vecs)
+        out["stored+torch"] = lambda q: stored.rank(torch_query(q))
+        out["stored+onnx"] = lambda q: stored.rank(kb.embedder.encode_query(q))
+        notitle = embed_cached(kb, cache, "clout-notitle", [rows[int(i)].text for i in ids])
+        bare = Dense([rows[int(i)].document_id for i in ids], notitle)
+        out["chunks-notitle"] = lambda q: bare.rank(torch_query(q))
+        titled = plain_chunks(docs, title=True)
+        with_title = Dense([d for d, _ in titled], embed_cached(kb, cache, "plain120-title", [t for _, t in titled]))
+        out["dense+title"] = lambda q: with_title.rank(torch_query(q))
+        summed = Dense(dense.doc_ids, dense.vectors, top=3)
+        out["dense-sum"] = lambda q: summed.rank(torch_query(q))
+    return out
+
+
+def run_labelled(kb, queries, systems):
+    from clout.index.evaluate import half, query_key, resolve
+    from clout.index.search import MODES, search
+
+    totals: dict[str, dict[str, list]] = {}
+    for item in queries:
+        grades = resolve(kb, item["relevant"])
+        if not grades:
+            continue
+        rankings = {m: [h.doc_id for h in search(kb, item["q"], k=100, mode=m)] for m in MODES}
+        rankings.update({name: f(item["q"]) for name, f in systems.items()})
+        for name, figures in score(rankings, grades).items():
+            for part in ("all", half(query_key(item))):
+                totals.setdefault(part, {}).setdefault(name, []).append(figures)
+    return totals
+
+
+def run_beir(folder: Path, diagnose: bool):
+    from clout.index import beir
+    from clout.index.kb import KnowledgeBase
+
+    data = beir.read(folder)
+    scratch = Path(tempfile.mkdtemp(prefix="clout-beir-"))
+    try:
+        kb = KnowledgeBase(scratch)
+        beir.ingest(kb, data)
+        ids = {s[len(beir.SOURCE_PREFIX):]: (o or d) for d, s, o in kb.store.document_sources()}
+        queries = [{"q": data.queries[q], "grades": {ids[d]: g for d, g in j.items() if d in ids and g > 0}}
+                   for q, j in data.qrels.items() if q in data.queries]
+        systems = baselines(kb, scratch / "baselines", diagnose)
+        from clout.index.search import MODES, search
+
+        totals: dict[str, list] = {}
+        for item in queries:
+            rankings = {m: [h.doc_id for h in search(kb, item["q"], k=100, mode=m)] for m in MODES}
+            rankings.update({name: f(item["q"]) for name, f in systems.items()})
+            for name, figures in score(rankings, item["grades"]).items():
+                totals.setdefault(name, []).append(figures)
+        kb.close()
+        return {"all": totals}
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def print_table(title, totals):
+    print(f"\n{title}")
+    parts = [p for p in ("all", "tune", "held-out") if p in totals]
+    print(f"{'':<15}" + "".join(f"{p + ' nDCG/MRR/R@10':>24}" for p in parts) + f"{'queries':>9}")
+    for name in totals["all"]:
+        cells = []
+        for p in parts:
+            rows = np.array(totals[p][name])
+            cells.append("{:.3f} / {:.3f} / {:.3f}".format(*rows.mean(axis=0)))
+        print(f"{name:<15}" + "".join(f"{c:>24}" for c in cells) + f"{len(totals['all'][name]):>9}")
+
+
+def main(argv=None) -> int:
+    sys.path.insert(0, str(ROOT))
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--queries", type=Path, default=ROOT / "tests" / "eval" / "labelled.json")
+    parser.add_argument("--beir", type=Path, default=ROOT / "tests" / "data" / "beir")
+    parser.add_argument("--diagnose", action="store_true")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args(argv)
+    from clout.index.kb import KnowledgeBase
+
+    started = time.time()
+    kb = KnowledgeBase(args.data_dir, readonly=True)
+    systems = baselines(kb, args.data_dir / "baselines", args.diagnose)
+    labelled = run_labelled(kb, json.loads(args.queries.read_text()), systems)
+    print_table(f"{args.queries.name} ({args.data_dir})", labelled)
+    beir_totals = run_beir(args.beir, args.diagnose) if args.beir else None
+    if beir_totals:
+        print_table(f"BEIR {args.beir}", beir_totals)
+    print(f"\n({time.time() - started:.0f} s)")
+    if args.json:
+        def means(t):
+            return {p: {n: np.array(v).mean(axis=0).round(4).tolist() for n, v in d.items()} for p, d in t.items()}
+        args.json.write_text(json.dumps({"labelled": means(labelled), "beir": means(beir_totals) if beir_totals else None}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
