@@ -14,13 +14,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .search import RRF_K, WEIGHTS
+from .terms import content_stems
 from .store.analytics import AnalyticsDB
 
-# The fused score of a passage both retrievers rank 10th: below it, the best passage is one that the
-# words and the meaning of the query do not agree on (often one only the embedding found), which is
-# how a question the knowledge base has nothing on looks in hybrid search.
-LOW_CONFIDENCE = (WEIGHTS[0] + WEIGHTS[1]) / (RRF_K + 10)
+# Hybrid scores are relative (each retriever's over its best: index/fusion.py), so they cannot say
+# how good the best match is. What can: how many of the words asked about the best passage holds. Below
+# half, the best passage is one the words of the query do not reach (often one only the embedding
+# found), which is how a question the knowledge base has nothing on looks.
+LOW_COVERAGE = 0.5
 _WORD = re.compile(r"\w+")
 
 
@@ -31,9 +32,13 @@ def normalise_query(text: str) -> str:
     return " ".join(sorted(_WORD.findall(folded)))
 
 
-def low_confidence(results: int, top_score: float | None, mode: str) -> bool:
-    """Whether a search that found something found only weak matches (judged in hybrid mode only)."""
-    return bool(results) and mode == "hybrid" and top_score is not None and top_score < LOW_CONFIDENCE
+def low_confidence(query: str, top_text: str | None) -> bool:
+    """Whether a search that found something found only weak matches: its best passage holds fewer
+    than half of the query's content words (as the full-text index stems them)."""
+    if top_text is None:
+        return False
+    asked = content_stems(query)
+    return bool(asked) and len(asked & content_stems(top_text)) / len(asked) < LOW_COVERAGE
 
 
 @dataclass

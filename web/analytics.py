@@ -56,7 +56,7 @@ def _after(response):
         recorder().search({
             "query": params.q, "mode": params.mode,
             "filters": json.dumps({k: v for k, v in asdict(params.filters).items() if v}, ensure_ascii=False),
-            "results": len(hits), "top_score": top, "low_confidence": int(low_confidence(len(hits), top, params.mode)),
+            "results": len(hits), "top_score": top, "low_confidence": int(low_confidence(params.q, hits[0].text if hits else None)),
             "latency_ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 2),
             "surface": surface, "at": g.get("started_at", time.time()), **who,
         })
