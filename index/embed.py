@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,6 +21,10 @@ MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 DIMENSION = 384
 # Passages longer than the model's window are truncated by it; keep queries well inside too.
 MAX_QUERY_CHARS = 2000
+# Vectors of transcript sentences kept between searches (1.5 KB each: about 30 MB at most). Choosing
+# the moment to play embeds the sentences of each episode hit; it was most of a search's time (about
+# 80 ms an episode hit on 2 cores), and the same passages come back query after query.
+SENTENCE_CACHE = 20_000
 
 
 class EmbedderError(CloutError):
@@ -52,6 +57,8 @@ class Embedder:
         # "onnx" (default: ONNX Runtime on one thread, torch if the export fails) or "torch".
         self.query_backend = (query_backend or os.environ.get("CLOUT_QUERY_BACKEND") or "onnx").lower()
         self._model = None
+        self._sentences: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._sentences_lock = threading.Lock()
         self.query_notice = ""  # why queries are encoded by torch, when they are
 
     @property
@@ -72,6 +79,30 @@ class Embedder:
             texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
         )
         return np.asarray(vectors, dtype=np.float32)
+
+    def encode_sentences(self, texts: list[str]) -> np.ndarray:
+        """Vectors of short texts (transcript sentences) through a bounded LRU cache: only the ones not
+        seen lately are encoded, in one batch."""
+        with self._sentences_lock:
+            known = {t: self._sentences[t] for t in texts if t in self._sentences}
+            for t in known:
+                self._sentences.move_to_end(t)
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
+        if missing:
+            fresh = self.encode(missing)
+            with self._sentences_lock:
+                for t, v in zip(missing, fresh):
+                    v.setflags(write=False)
+                    known[t] = self._sentences[t] = v
+                while len(self._sentences) > SENTENCE_CACHE:
+                    self._sentences.popitem(last=False)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([known[t] for t in texts])
+
+    def forget_sentences(self) -> None:
+        with self._sentences_lock:
+            self._sentences.clear()
 
     def encode_query(self, text: str) -> np.ndarray:
         """One query's vector, single-threaded, from an LRU cache (search-as-you-type repeats prefixes)."""

@@ -290,7 +290,7 @@ def _episode_start(kb, doc, chunk, query: Query, speaker: str = "") -> tuple[flo
     if speaker:
         inside = [s for s in inside if s.speaker.lower() == speaker.lower()] or inside
     moment = best_start([(s.start, s.end, s.text) for s in inside], query.text, kb.embedder.encode_query(query.text),
-                        kb.embedder.encode)
+                        kb.embedder.encode_sentences)
     start = chunk.start if moment is None else moment
     who = next((s.speaker for s in inside if s.start >= start - 1e-6), inside[0].speaker if inside else "")
     return start, who

@@ -170,6 +170,25 @@ def test_query_vectors_from_onnx_match_torch(tmp_path):
     assert embedder.encode_query("emotional signature") is embedder.encode_query("emotional signature")  # cached
 
 
+@pytest.mark.slow
+def test_sentence_vectors_are_the_models_and_are_kept_within_the_cache_bound(tmp_path, monkeypatch):
+    """Choosing an episode's moment embeds its sentences; they are cached between searches, boundedly."""
+    from clout.index import embed as embed_module
+    from clout.index.embed import Embedder
+
+    embedder = Embedder(cache_dir=str(tmp_path))
+    texts = ["Get a sponsor first.", "Numbers win the CFO.", "Get a sponsor first.", "Map the stakeholders."]
+    cached = embedder.encode_sentences(texts)
+    assert cached.shape == (4, 384) and np.allclose(cached, embedder.encode(texts), atol=1e-5)
+    assert np.array_equal(cached[0], cached[2])
+    again = embedder.encode_sentences(["Numbers win the CFO."])
+    assert again[0] is not None and np.array_equal(again[0], cached[1])
+    monkeypatch.setattr(embed_module, "SENTENCE_CACHE", 2)
+    embedder.encode_sentences(["one more sentence", "and another"])
+    assert len(embedder._sentences) == 2 and "Get a sponsor first." not in embedder._sentences
+    assert embedder.encode_sentences([]).shape == (0, 384)
+
+
 def test_a_large_collection_keeps_the_rarest_query_words_within_the_match_budget(kb, monkeypatch):
     """In a large collection, lexical search keeps the query's rarest words while together they match at
     most the budget, in the order they were typed; the commonest words are left to the vector side.
