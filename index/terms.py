@@ -7,6 +7,7 @@ made a passage match is the word marked in it: "policies" is found by "policy" a
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 
@@ -14,7 +15,16 @@ import snowballstemmer
 
 # unicode61 splits at anything not a letter or digit, the underscore included.
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
-_PORTER = snowballstemmer.stemmer("porter")
+# A Snowball stemmer keeps the word it is working on in itself: shared by the server's threads, two
+# words stemmed at once corrupt each other (an IndexError, a 500). One stemmer per thread.
+_local = threading.local()
+
+
+def _porter():
+    stemmer = getattr(_local, "porter", None)
+    if stemmer is None:
+        stemmer = _local.porter = snowballstemmer.stemmer("porter")
+    return stemmer
 
 # Function words match nearly every passage: in an OR query they only add noise to BM25.
 STOPWORDS = frozenset(
@@ -33,7 +43,7 @@ def stem(word: str) -> str:
     """The word as the full-text index keys it: lower case, accents dropped, Porter stem."""
     folded = "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
     # FTS5's Porter leaves words under three letters as they are ("as", "us"); Snowball would not.
-    return folded if len(folded) < 3 else _PORTER.stemWord(folded)
+    return folded if len(folded) < 3 else _porter().stemWord(folded)
 
 
 def stems(words) -> set[str]:
