@@ -17,7 +17,7 @@ from pathlib import Path
 
 from clout.document import Document
 
-from .evaluate import EvalError, ndcg, recall, reciprocal_rank
+from .evaluate import EvalError, ndcg, recall, reciprocal_rank, table as side_by_side
 from .search import MODES, search
 
 SOURCE_PREFIX = "beir/"
@@ -140,9 +140,4 @@ def evaluate(kb, beir: Beir, modes=MODES, only=None) -> list[BeirScores]:
 
 
 def table(results: list[BeirScores]) -> str:
-    names = ("ndcg@10", "mrr@10", "recall@10", "recall@100")
-    lines = [f"{'':<11}" + "".join(f"{s.mode:>10}" for s in results)]
-    for name in names:
-        lines.append(f"{name:<11}" + "".join(f"{s.to_json()[name]:>10.3f}" for s in results))
-    lines.append(f"{'queries':<11}" + "".join(f"{s.queries:>10}" for s in results))
-    return "\n".join(lines)
+    return side_by_side(results, ("ndcg@10", "mrr@10", "recall@10", "recall@100"))

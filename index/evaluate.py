@@ -152,11 +152,11 @@ def evaluate(kb, queries: list[dict], modes=MODES, weights=None) -> tuple[list[S
     return results, notes
 
 
-def table(results: list[Scores]) -> str:
-    """The figures side by side, one column per mode."""
-    names = ("ndcg@10", "mrr@10", "recall@5", "answer@1")
-    lines = [f"{'':<10}" + "".join(f"{s.mode:>10}" for s in results)]
+def table(results: list, names: tuple[str, ...] = ("ndcg@10", "mrr@10", "recall@5", "answer@1")) -> str:
+    """The figures side by side, one column per mode (anything with .mode, .queries and .to_json())."""
+    width = max(10, 1 + max(map(len, names)))
+    lines = [f"{'':<{width}}" + "".join(f"{s.mode:>10}" for s in results)]
     for name in names:
-        lines.append(f"{name:<10}" + "".join(f"{s.to_json()[name]:>10.3f}" for s in results))
-    lines.append(f"{'queries':<10}" + "".join(f"{s.queries:>10}" for s in results))
+        lines.append(f"{name:<{width}}" + "".join(f"{s.to_json()[name]:>10.3f}" for s in results))
+    lines.append(f"{'queries':<{width}}" + "".join(f"{s.queries:>10}" for s in results))
     return "\n".join(lines)

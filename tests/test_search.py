@@ -181,8 +181,10 @@ def test_sentence_vectors_are_the_models_and_are_kept_within_the_cache_bound(tmp
     cached = embedder.encode_sentences(texts)
     assert cached.shape == (4, 384) and np.allclose(cached, embedder.encode(texts), atol=1e-5)
     assert np.array_equal(cached[0], cached[2])
-    again = embedder.encode_sentences(["Numbers win the CFO."])
-    assert again[0] is not None and np.array_equal(again[0], cached[1])
+    monkeypatch.setattr(embedder, "encode", lambda texts: pytest.fail(f"encoded again: {texts}"))
+    again = embedder.encode_sentences(["Numbers win the CFO."])  # from the cache: the model is not asked
+    assert np.array_equal(again[0], cached[1])
+    monkeypatch.undo()
     monkeypatch.setattr(embed_module, "SENTENCE_CACHE", 2)
     embedder.encode_sentences(["one more sentence", "and another"])
     assert len(embedder._sentences) == 2 and "Get a sponsor first." not in embedder._sentences
