@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from clout.document import EPISODE, Document, Voiceprint
+from clout.document import EPISODE, Chunk, Document, Voiceprint
 
 from .dedup import Fingerprint, fingerprint, is_near_duplicate
 from .embed import Embedder
@@ -21,6 +21,7 @@ from .mirror import VectorMirror
 from .prepare import Prepared, prepare, recorded_only
 from .store import Store, StoreError
 from .vectors import INDEX_FILE, VectorIndex
+from .windows import WINDOWS_METHOD, embed_windows
 
 DB_FILE = "clout.db"
 LOCK_FILE = "write.lock"
@@ -56,9 +57,14 @@ class KnowledgeBase:
     def _check_model(self) -> None:
         model, dim = self.store.get_meta("model"), self.store.get_meta("dim")
         if model is None:
-            if not self.readonly:
-                self.store.set_meta(model=self.embedder.name, dim=str(self.embedder.dim))
+            if not self.readonly:  # a new store: every passage will have its windows from the start
+                self.store.set_meta(model=self.embedder.name, dim=str(self.embedder.dim), windows=WINDOWS_METHOD)
             return
+        if self.readonly and self.store.get_meta("windows") != WINDOWS_METHOD and self.store.chunk_count():
+            self.notices.append(
+                f"the passages in {self.data_dir} were embedded before Clout kept window vectors, so semantic search "
+                "ranks them less well: run `clout ingest` (any source, or the same one again) to embed them"
+            )
         if model != self.embedder.name or int(dim or 0) != self.embedder.dim:
             raise StoreError(
                 f"the knowledge base in {self.data_dir} was built with the embedding model {model} ({dim} dimensions), "
@@ -150,6 +156,9 @@ class KnowledgeBase:
             chapter_origin=origin,
         )
         self.mirror.stored(removed, added, vectors)
+        # Committed apart from the document: a crash between the two leaves its passages ranked by their
+        # passage vectors alone until it is ingested again (search never sees a half-stored document).
+        self.store.put_windows({c: w for c, w in zip(added, prepared.windows) if w is not None})
         if doc.kind == EPISODE and doc.voiceprints:
             self.store.remember_voices(doc.site, doc.voiceprints)
         if original is not None:
@@ -185,6 +194,21 @@ class KnowledgeBase:
             self.add(dup)
             self.notices.append(f"{dup.source} was a duplicate of it and is now indexed in its place")
         return 1
+
+    def fill_windows(self, batch: int = 500) -> int:
+        """Embed the windows (index/windows.py) of passages a store made before them (or by another
+        method) lacks, then record the method; returns how many passages it embedded. A no-op once done."""
+        if self.readonly or self.store.get_meta("windows") == WINDOWS_METHOD:
+            return 0
+        done, after = 0, 0
+        while rows := self.store.chunks_without_windows(after, batch):
+            chunks = [Chunk(0, text, 0, len(text), context=context) for _, text, context in rows]
+            vectors = embed_windows(chunks, self.embedder)
+            self.store.put_windows({row[0]: v for row, v in zip(rows, vectors) if v is not None})
+            done += sum(v is not None for v in vectors)
+            after = rows[-1][0]
+        self.store.set_meta(windows=WINDOWS_METHOD)
+        return done
 
     def stats(self) -> dict:
         counts = self.store.counts()

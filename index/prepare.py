@@ -13,6 +13,7 @@ from clout.document import EPISODE, Chapter, Chunk, Document
 
 from .chapters import make_chapters
 from .chunk import chunk_document
+from .windows import embed_windows
 
 
 @dataclass
@@ -24,6 +25,8 @@ class Prepared:
     vectors: np.ndarray
     chapters: list[Chapter] = field(default_factory=list)
     chapter_origin: str = "publisher"
+    # Per chunk, its window vectors for semantic search's second stage, or None (index/windows.py).
+    windows: list = field(default_factory=list)
 
     def fits(self, doc: Document) -> bool:
         return self.content_hash == doc.content_hash
@@ -36,7 +39,7 @@ def prepare(doc: Document, embedder) -> Prepared:
     chapters, origin = doc.chapters, "publisher"
     if doc.kind == EPISODE and not chapters and chunks:
         chapters, origin = make_chapters(doc.segments, chunks, vectors, embedder.encode), "made"
-    return Prepared(doc.content_hash, chunks, vectors, chapters, origin)
+    return Prepared(doc.content_hash, chunks, vectors, chapters, origin, windows=embed_windows(chunks, embedder))
 
 
 def recorded_only(doc: Document, dim: int) -> Prepared:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 
-from . import fusion
+from . import fusion, windows
 from .filters import Filters
 from .highlight import highlight, snippet
 from .query import Query, parse
@@ -127,14 +127,17 @@ def semantic(kb, query: Query, limit: int = CANDIDATES, filters: Filters | None 
 
 def semantic_scored(kb, query: Query, limit: int = CANDIDATES, filters: Filters | None = None,
                     doc_id: int | None = None) -> list[tuple[int, float]]:
-    """(chunk id, cosine similarity) best first, as `semantic` ranks them."""
+    """(chunk id, cosine similarity) best first, as `semantic` ranks them: the passage vectors' best
+    candidates, each scored by the best of its windows."""
     if not query.text:
         return []
     only = allowed_chunks(kb, query, filters, doc_id)
     if only is not None and not only:
         return []
-    scores, ids = kb.vectors.search(kb.embedder.encode_query(query.text), limit, only=only)
-    return [(int(i), float(s)) for s, i in zip(scores, ids)]
+    vector = kb.embedder.encode_query(query.text)
+    scores, ids = kb.vectors.search(vector, limit, only=only)
+    # Second stage: each candidate passage scored by its best ~40-word window (index/windows.py).
+    return windows.rescored(kb.store, vector, [(int(i), float(s)) for s, i in zip(scores, ids)])
 
 
 def fuse(rankings: list[list[int]], weights: list[float] | tuple | None = None, k: int = RRF_K) -> dict[int, float]:

@@ -112,6 +112,12 @@ CREATE TABLE IF NOT EXISTS voiceprints (
     updated_at REAL NOT NULL,
     PRIMARY KEY (show, name, encoder)
 );
+-- Window vectors of passages (index/windows.py): float16, (n, dim) per passage of more than one window.
+-- A table of its own needs no migration: CREATE TABLE IF NOT EXISTS adds it at the next writable open.
+CREATE TABLE IF NOT EXISTS chunk_windows (
+    chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE,
+    vectors BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS keys (
     name TEXT PRIMARY KEY,
     scope TEXT NOT NULL,               -- 'search' or 'admin'
