@@ -176,6 +176,7 @@ def _hybrid(kb, query: Query, filters, weights, depth: int, doc_id: int | None) 
     exact = {c for c, row in rows.items() if fusion.exact(query.words, row.text)} if not query.phrases else set()
     best = rows[lex[0][0]].text if lex and lex[0][0] in rows else None
     share = fusion.confident_share(fusion.share(weights), query.words, best)
+    lex = fusion.covered(lex, query.words, {c: f"{row.text} {row.context}" for c, row in rows.items()})
     return fusion.fuse(lex, sem, {c: row.document_id for c, row in rows.items()}, share, exact)
 
 

@@ -160,6 +160,137 @@ def embed_distractors(cache: Path, n: int) -> None:
     print(f"distractor vectors: {len(texts)} texts, {embedder.embedded} embedded now in {time.perf_counter() - started:.0f} s")
 
 
-if __name__ == "__main__" and sys.argv[1:2] == ["embed"]:
-    embed_distractors(Path(sys.argv[2]), int(sys.argv[3]))
-    raise SystemExit(0)
+# -- stores ----------------------------------------------------------------------------------------
+def unpadded(cache: Path) -> Path:
+    """The labelled corpus, built once (again when what is embedded has changed)."""
+    from clout.index.store import Store
+    from clout.index.windows import WINDOWS_METHOD
+
+    directory = cache / "unpadded"
+    if (directory / "clout.db").exists():
+        store = Store(directory / "clout.db", readonly=True)
+        current = store.get_meta("windows") == WINDOWS_METHOD
+        store.close()
+        if current:
+            return directory
+        shutil.rmtree(directory)
+    sys.path.insert(0, str(ROOT / "tests"))
+    import eval_corpus
+
+    started = time.perf_counter()
+    eval_corpus.build(directory)
+    print(f"unpadded store built in {time.perf_counter() - started:.0f} s")
+    return directory
+
+
+def padded(cache: Path, base: Path, n: int, cached_only: bool, random_vectors: bool) -> tuple[Path, int]:
+    """A copy of `base` with n distractor passages bulk-loaded beside it; (directory, passages added)."""
+    from clout.index.chunk import chunk_text
+    from clout.index.embed import Embedder
+    from clout.index.kb import KnowledgeBase
+    from clout.index.prepare import embedding_text
+    from clout.index.vectors import VectorIndex
+    from clout.index.windows import window_texts
+
+    pool = distractors(n)
+    embedder = CachedEmbedder(Embedder(), cache / "vectors")
+    if cached_only and not random_vectors:
+        def known(title, text):
+            return all(CachedEmbedder.key(embedding_text(c)) in embedder.known for c in chunk_text(text, title))
+
+        pool = pool[: next((i for i, (title, text) in enumerate(pool) if not known(title, text)), len(pool))]
+    tag = f"{len(pool)}{'-random' if random_vectors else ''}"
+    directory = cache / f"padded-{tag}"
+    stamp = directory / "built-from"
+    if stamp.exists() and stamp.read_text() == str((base / "clout.db").stat().st_mtime):
+        return directory, len(pool)
+    if directory.exists():
+        shutil.rmtree(directory)
+    started = time.perf_counter()
+    shutil.copytree(base, directory, ignore=shutil.ignore_patterns("write.lock"))
+    kb = KnowledgeBase(directory, embedder=embedder)
+    store = kb.store
+    doc_id = max(d for d, _, _ in store.document_sources())
+    chunk_id = int(store.chunk_ids().max())
+    rng = np.random.default_rng(12)
+    now = time.time()
+    for start in range(0, len(pool), 5000):
+        part = pool[start : start + 5000]
+        chunks = [chunk_text(text, title) for title, text in part]
+        assert all(len(c) == 1 and len(window_texts(c[0].text, c[0].context)) == 1 for c in chunks)  # one window each
+        if random_vectors:  # far from every query: the store is the size asked for, lexical search the one measured
+            vectors = rng.standard_normal((len(part), embedder.dim)).astype(np.float32)
+            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        else:
+            vectors = embedder.encode([embedding_text(c[0]) for c in chunks])
+        docs, rows = [], []
+        for (title, text), [chunk], vector in zip(part, chunks, vectors):
+            doc_id += 1
+            chunk_id += 1
+            docs.append((doc_id, f"man://{title}/{doc_id}", "article", title, "", "", "manual pages", "", "en", "", "",
+                         None, hashlib.sha256(text.encode()).hexdigest(), text, "{}", now, now))
+            rows.append((chunk_id, doc_id, 0, chunk.text, chunk.context, 0, len(text), vector.astype("<f4").tobytes()))
+        store.bulk_load(docs, rows)
+    store.checkpoint()
+    index = VectorIndex.build(embedder.dim, store.vectors, store.chunk_count())
+    index.save(directory, store.generation, embedder.name)
+    kb.close()
+    stamp.write_text(str((base / "clout.db").stat().st_mtime))
+    print(f"padded store ({len(pool)} distractors, {index.kind}) built in {time.perf_counter() - started:.0f} s "
+          f"({embedder.embedded} passages embedded now)")
+    return directory, len(pool)
+
+
+# -- scoring ---------------------------------------------------------------------------------------
+def scores(directory: Path, queries: list[dict], modes) -> dict[str, dict[str, float]]:
+    """{mode: {half: nDCG@10}} and the mean lexical latency (ms), on one store."""
+    from clout.index.evaluate import evaluate, half, query_key
+    from clout.index.kb import KnowledgeBase
+
+    kb = KnowledgeBase(directory, readonly=True)
+    out: dict[str, dict[str, float]] = {}
+    for part in ("tune", "held-out"):
+        mine = [q for q in queries if half(query_key(q)) == part]
+        for result in evaluate(kb, mine, modes)[0]:
+            out.setdefault(result.mode, {})[part] = result.ndcg
+    out["_vectors"] = kb.vectors.count
+    kb.close()
+    return out
+
+
+def main(argv=None) -> int:
+    sys.path.insert(0, str(ROOT))
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cache", type=Path, default=Path("/work/cache-quality"))
+    parser.add_argument("--distractors", type=int, default=100_000)
+    parser.add_argument("--cached-only", action="store_true", help="only the distractors whose vectors are cached")
+    parser.add_argument("--random-vectors", action="store_true",
+                        help="distractors get random unit vectors (no embedding): lexical mode only is meaningful")
+    parser.add_argument("--queries", type=Path, default=ROOT / "tests" / "eval" / "labelled.json")
+    args = parser.parse_args(argv)
+    from clout.index import search
+
+    queries = json.loads(args.queries.read_text())
+    modes = ("lexical",) if args.random_vectors else ("hybrid", "lexical", "semantic")
+    base = unpadded(args.cache)
+    big, n = padded(args.cache, base, args.distractors, args.cached_only, args.random_vectors)
+    rows = {"unpadded": scores(base, queries, modes), f"padded +{n}": scores(big, queries, modes)}
+    saved = search.LARGE_COLLECTION
+    search.LARGE_COLLECTION = 10**12  # every query word kept: what the shortcut costs
+    try:
+        rows[f"padded +{n}, no shortcut"] = scores(big, queries, ("hybrid", "lexical") if len(modes) > 1 else modes)
+    finally:
+        search.LARGE_COLLECTION = saved
+    print(f"\nnDCG@10, tune / held-out ({args.queries.name})")
+    print(f"{'':<30}" + "".join(f"{m:>18}" for m in modes) + f"{'vectors':>10}")
+    for name, figures in rows.items():
+        cells = [f"{figures[m]['tune']:.3f} / {figures[m]['held-out']:.3f}" if m in figures else "-" for m in modes]
+        print(f"{name:<30}" + "".join(f"{c:>18}" for c in cells) + f"{figures['_vectors']:>10}")
+    return 0
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["embed"]:  # python scripts/bench_quality_scale.py embed CACHE N: the vectors only
+        embed_distractors(Path(sys.argv[2]), int(sys.argv[3]))
+        raise SystemExit(0)
+    raise SystemExit(main())

@@ -31,3 +31,13 @@ def test_exact_names_match_in_order_only():
     assert fusion.exact(("bloom", "energy"), "Reginald Chatman, at Bloom Energy, explains")
     assert not fusion.exact(("bloom", "energy"), "energy to bloom")
     assert not fusion.exact(tuple("abcde"), "a b c d e")  # long queries are not names
+
+
+def test_a_passage_matching_common_words_by_accident_counts_less_than_one_holding_the_query():
+    words = ("making", "hydrogen", "from", "water")
+    text = {1: "Electrolysers split water into hydrogen. Making it from renewable power emits no carbon.",
+            2: "Most houseplants die from overwatering. Water only when the soil is dry, make sure it drains."}
+    scores = dict(fusion.covered([(1, 8.0), (2, 4.0)], words, text))
+    assert scores[1] == 8.0  # every word held (by stem: "making" is "make")
+    assert scores[2] == 4.0 * (3 / 4) ** fusion.PASSAGE_COVERAGE_POWER  # no "hydrogen"
+    assert fusion.covered([(1, 8.0)], (), text) == [(1, 8.0)]
