@@ -37,10 +37,12 @@ WEIGHTS = (1.0, 0.7)
 # In a large collection BM25 costs in proportion to the passages the query's words match: a word in
 # most passages adds little to the ranking but made one query take ~90 ms at 100k chunks. So once
 # the collection is large, the rarest words are kept while together they match at most this many
-# (and at most this share of the passages).
+# (and at most this share of the passages). What BM25 costs is the absolute number of rows matched, so
+# the share is only a cap for collections just past LARGE_COLLECTION: at 0.05 it kept 1,500 matches at
+# 30k passages and cost nDCG@10 0.08 there (scripts/bench_quality_scale.py, README "Quality at scale").
 LARGE_COLLECTION = 20_000
 MATCH_BUDGET = 10_000
-MATCH_SHARE = 0.05
+MATCH_SHARE = 0.5
 
 
 @dataclass

@@ -85,6 +85,24 @@ def passages(paragraph: str) -> list[str]:
     return [p for p in out if PASSAGE_WORDS[0] <= len(p.split()) <= PASSAGE_WORDS[1]]
 
 
+def pages() -> list[tuple[str, str]]:
+    """Whole manual pages (their prose paragraphs, one per line) as (title, text) documents."""
+    out, seen = [], set()
+    for path in sorted(glob.glob(MAN)):
+        if os.path.islink(path):
+            continue
+        try:
+            raw = (gzip.open(path) if path.endswith(".gz") else open(path, "rb")).read().decode("utf-8", "replace")
+        except OSError:
+            continue
+        page, _, section = Path(path).name.removesuffix(".gz").rpartition(".")
+        paragraphs = [p for p in man_paragraphs(raw) if p not in seen]
+        seen.update(paragraphs)
+        if paragraphs:
+            out.append((f"{page}({section})", "\n".join(paragraphs)))
+    return out
+
+
 def distractors(n: int, seed: int = 12) -> list[tuple[str, str]]:
     """n (title, text) passages of manual-page prose, drawn evenly from the pages, in a fixed order."""
     pool: list[tuple[str, str]] = []
@@ -183,7 +201,7 @@ def unpadded(cache: Path) -> Path:
     return directory
 
 
-def padded(cache: Path, base: Path, n: int, cached_only: bool, random_vectors: bool) -> tuple[Path, int]:
+def padded(cache: Path, base: Path, n: int, cached_only: bool, random_vectors: bool, whole_pages: bool = False) -> tuple[Path, int]:
     """A copy of `base` with n distractor passages bulk-loaded beside it; (directory, passages added)."""
     from clout.index.chunk import chunk_text
     from clout.index.embed import Embedder
@@ -192,18 +210,18 @@ def padded(cache: Path, base: Path, n: int, cached_only: bool, random_vectors: b
     from clout.index.vectors import VectorIndex
     from clout.index.windows import window_texts
 
-    pool = distractors(n)
+    pool = pages() if whole_pages else distractors(n)
     embedder = CachedEmbedder(Embedder(), cache / "vectors")
     if cached_only and not random_vectors:
         def known(title, text):
             return all(CachedEmbedder.key(embedding_text(c)) in embedder.known for c in chunk_text(text, title))
 
         pool = pool[: next((i for i, (title, text) in enumerate(pool) if not known(title, text)), len(pool))]
-    tag = f"{len(pool)}{'-random' if random_vectors else ''}"
+    tag = f"{'pages' if whole_pages else len(pool)}{'-random' if random_vectors else ''}"
     directory = cache / f"padded-{tag}"
     stamp = directory / "built-from"
     if stamp.exists() and stamp.read_text() == str((base / "clout.db").stat().st_mtime):
-        return directory, len(pool)
+        return directory, int((directory / "passages-added").read_text())
     if directory.exists():
         shutil.rmtree(directory)
     started = time.perf_counter()
@@ -214,31 +232,45 @@ def padded(cache: Path, base: Path, n: int, cached_only: bool, random_vectors: b
     chunk_id = int(store.chunk_ids().max())
     rng = np.random.default_rng(12)
     now = time.time()
-    for start in range(0, len(pool), 5000):
-        part = pool[start : start + 5000]
+    added = 0
+    for start in range(0, len(pool), 2000):
+        part = pool[start : start + 2000]
         chunks = [chunk_text(text, title) for title, text in part]
-        assert all(len(c) == 1 and len(window_texts(c[0].text, c[0].context)) == 1 for c in chunks)  # one window each
+        if whole_pages:  # at most n passages in all
+            chunks = [c[: max(0, n - added - sum(map(len, chunks[:i])))] for i, c in enumerate(chunks)]
+        else:
+            assert all(len(c) == 1 and len(window_texts(c[0].text, c[0].context)) == 1 for c in chunks)  # one window each
+        flat = [c for cs in chunks for c in cs]
+        if not flat:
+            break
         if random_vectors:  # far from every query: the store is the size asked for, lexical search the one measured
-            vectors = rng.standard_normal((len(part), embedder.dim)).astype(np.float32)
+            vectors = rng.standard_normal((len(flat), embedder.dim)).astype(np.float32)
             vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         else:
-            vectors = embedder.encode([embedding_text(c[0]) for c in chunks])
-        docs, rows = [], []
-        for (title, text), [chunk], vector in zip(part, chunks, vectors):
+            vectors = embedder.encode([embedding_text(c) for c in flat])
+        docs, rows, at = [], [], 0
+        for (title, text), cs in zip(part, chunks):
+            if not cs:
+                continue
             doc_id += 1
-            chunk_id += 1
             docs.append((doc_id, f"man://{title}/{doc_id}", "article", title, "", "", "manual pages", "", "en", "", "",
                          None, hashlib.sha256(text.encode()).hexdigest(), text, "{}", now, now))
-            rows.append((chunk_id, doc_id, 0, chunk.text, chunk.context, 0, len(text), vector.astype("<f4").tobytes()))
+            for chunk in cs:
+                chunk_id += 1
+                rows.append((chunk_id, doc_id, chunk.position, chunk.text, chunk.context, chunk.char_start, chunk.char_end,
+                             vectors[at].astype("<f4").tobytes()))
+                at += 1
         store.bulk_load(docs, rows)
+        added += len(flat)
     store.checkpoint()
     index = VectorIndex.build(embedder.dim, store.vectors, store.chunk_count())
     index.save(directory, store.generation, embedder.name)
     kb.close()
     stamp.write_text(str((base / "clout.db").stat().st_mtime))
-    print(f"padded store ({len(pool)} distractors, {index.kind}) built in {time.perf_counter() - started:.0f} s "
+    (directory / "passages-added").write_text(str(added))
+    print(f"padded store ({added} distractor passages, {index.kind}) built in {time.perf_counter() - started:.0f} s "
           f"({embedder.embedded} passages embedded now)")
-    return directory, len(pool)
+    return directory, added
 
 
 # -- scoring ---------------------------------------------------------------------------------------
@@ -266,6 +298,8 @@ def main(argv=None) -> int:
     parser.add_argument("--cached-only", action="store_true", help="only the distractors whose vectors are cached")
     parser.add_argument("--random-vectors", action="store_true",
                         help="distractors get random unit vectors (no embedding): lexical mode only is meaningful")
+    parser.add_argument("--pages", action="store_true",
+                        help="whole manual pages chunked as Clout chunks articles (passages of its length), not 15-40-word passages")
     parser.add_argument("--queries", type=Path, default=ROOT / "tests" / "eval" / "labelled.json")
     args = parser.parse_args(argv)
     from clout.index import search
@@ -273,7 +307,7 @@ def main(argv=None) -> int:
     queries = json.loads(args.queries.read_text())
     modes = ("lexical",) if args.random_vectors else ("hybrid", "lexical", "semantic")
     base = unpadded(args.cache)
-    big, n = padded(args.cache, base, args.distractors, args.cached_only, args.random_vectors)
+    big, n = padded(args.cache, base, args.distractors, args.cached_only, args.random_vectors, args.pages)
     rows = {"unpadded": scores(base, queries, modes), f"padded +{n}": scores(big, queries, modes)}
     saved = search.LARGE_COLLECTION
     search.LARGE_COLLECTION = 10**12  # every query word kept: what the shortcut costs

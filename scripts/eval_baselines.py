@@ -11,6 +11,8 @@ With --diagnose, the variants that isolate why Clout's semantic mode differs fro
   chunks-notitle Clout's chunks embedded without the title/heading line
   dense+title    120-word chunks with the title line in front
   dense-sum      120-word chunks, a document scoring the sum of its top three chunks
+  windows40      Clout's passages as windows of at most 40 words with the title line (index/windows.py), every
+                 window searched exactly, a document scoring its best window (semantic mode's second stage, unbounded)
 
     python scripts/eval_baselines.py --data-dir DIR [--queries tests/eval/labelled.json] [--beir tests/data/beir] [--diagnose]
 
@@ -132,6 +134,11 @@ def baselines(kb, cache: Path, diagnose: bool):
         out["dense+title"] = lambda q: with_title.rank(torch_query(q))
         summed = Dense(dense.doc_ids, dense.vectors, top=3)
         out["dense-sum"] = lambda q: summed.rank(torch_query(q))
+        from clout.index.windows import window_texts
+
+        units = [(rows[int(i)].document_id, t) for i in ids for t in window_texts(rows[int(i)].text, rows[int(i)].context)]
+        windowed = Dense([d for d, _ in units], embed_cached(kb, cache, "windows40", [t for _, t in units]))
+        out["windows40"] = lambda q: windowed.rank(torch_query(q))
     return out
 
 
