@@ -5,9 +5,9 @@ Why (measured on the tuning half of tests/eval/labelled.json, README "Search"): 
 embedded whole is one blurred vector, and 23 % of them (title line included) pass the model's
 256-piece window, so their ends are never embedded at all. Semantic mode scored nDCG@10 0.742 there,
 against 0.730 for the same model over plain 120-word chunks. Windows of at most 40 words, each with
-the passage's title/heading line in front, ranked by the best window: 0.843 (60 words: 0.814; 120
-words: 0.809; the mean of a passage's windows as its one vector: 0.727; windows without the title
-line are worse at every size). FAISS keeps one vector per passage (the first stage: the candidates);
+the passage's title/heading line in front, rescoring FAISS's 100 best passages: 0.843 (60-word
+windows: 0.814; the mean of a passage's 60-word windows as its one vector: 0.727; windows without the
+title line did worse). FAISS keeps one vector per passage (the first stage: the candidates);
 the windows rescore only those candidates, so the index, its size and its speed do not change.
 
 A passage whose text is one window has no rows of its own: its passage vector is that window's.
