@@ -8,7 +8,8 @@ embedded once with the real model, and a chunk's vector is the normalised sum of
 vectors plus a little noise, so a query about a sentence finds the chunks that contain it. Stores are
 written in bulk through the store's bulk loader and index/vectors.py (not the embedder),
 served by `clout serve` in a subprocess, and queried with distinct queries (no cache hits) from 1
-and from 8 concurrent clients. It prints one line per size and, with --out, writes the figures.
+and from 8 concurrent clients. Every 5th document is an episode with timed sentence segments, so hits
+choose a moment to play as real episode hits do. It prints one line per size and, with --out, writes the figures.
 """
 from __future__ import annotations
 
@@ -42,6 +43,10 @@ from clout.index.store import Store  # noqa: E402
 from clout.index.vectors import VectorIndex  # noqa: E402
 
 CHUNKS_PER_DOC = 10
+# Every 5th document is an episode: its passages are timed, its sentences are segments, and a hit on
+# one chooses the moment to play (index/moments.py), the costlier kind of hit.
+EPISODE_EVERY = 5
+SPEECH_CHARS_PER_S = 15.0
 SENTENCES_PER_CHUNK = (3, 6)
 BATCH = 20_000
 
@@ -79,6 +84,17 @@ def queries_from(pool: list[str], n: int, rng: random.Random) -> list[str]:
     return sorted(out)
 
 
+def pool_embeddings(embedder, pool: list[str], work: Path) -> np.ndarray:
+    """The pool's sentence vectors, kept in the work folder between runs (the same sentences, the same model)."""
+    digest = hashlib.sha256("\n".join([embedder.name, *pool]).encode()).hexdigest()[:16]
+    cached = work / f"pool-{digest}.npy"
+    if cached.exists():
+        return np.load(cached)
+    vectors = embedder.encode(pool, batch_size=64)
+    np.save(cached, vectors)
+    return vectors
+
+
 # -- building ---------------------------------------------------------------------------------
 def build_store(directory: Path, n_chunks: int, pool: list[str], pool_vectors: np.ndarray, embedder, seed: int) -> dict:
     """A knowledge base of n_chunks chunks in `directory`, written in bulk; returns timings and sizes."""
@@ -98,23 +114,32 @@ def build_store(directory: Path, n_chunks: int, pool: list[str], pool_vectors: n
         vectors = np.stack([pool_vectors[p].sum(axis=0) for p in picks])
         vectors += 0.02 * rng.standard_normal(vectors.shape).astype(np.float32)
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-        docs, chunks = [], []
+        docs, chunks, segments = [], [], []
         for start in range(0, size, CHUNKS_PER_DOC):
             doc_id += 1
             part = texts[start : start + CHUNKS_PER_DOC]
+            episode = doc_id % EPISODE_EVERY == 0
             title = pool[int(rng.integers(0, len(pool)))][:80]
             body = "\n\n".join(part)
             docs.append((
-                doc_id, f"bench://doc/{doc_id}", "article", title, "", "", "bench.example", f"https://bench.example/{doc_id}",
-                "en", "", "", None, hashlib.sha256(body.encode()).hexdigest(), body, "{}", now, now,
+                doc_id, f"bench://doc/{doc_id}", "episode" if episode else "article", title, "", "", "bench.example",
+                f"https://bench.example/{doc_id}", "en", "", f"https://bench.example/{doc_id}.mp3" if episode else "",
+                None, hashlib.sha256(body.encode()).hexdigest(), body, "{}", now, now,
             ))
-            offset = 0
+            offset, second = 0, 0.0
             for position, text in enumerate(part):
                 chunk_id += 1
                 vector = vectors[start + position]
-                chunks.append((chunk_id, doc_id, position, text, title, offset, offset + len(text), vector.astype("<f4").tobytes()))
+                begins = second
+                if episode:  # each sentence of the passage is a timed segment, spoken at an even pace
+                    for i in picks[start + position]:
+                        length = len(pool[i]) / SPEECH_CHARS_PER_S
+                        segments.append((doc_id, len(segments), second, second + length, pool[i], "Speaker 1"))
+                        second += length
+                chunks.append((chunk_id, doc_id, position, text, title, offset, offset + len(text),
+                               vector.astype("<f4").tobytes(), begins if episode else None, second if episode else None))
                 offset += len(text) + 2
-        store.bulk_load(docs, chunks)
+        store.bulk_load(docs, chunks, segments)
     store.checkpoint()
     store_seconds = time.perf_counter() - started
     started = time.perf_counter()
@@ -286,7 +311,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     embedder = Embedder()
     pool = sentences()
     started = time.perf_counter()
-    pool_vectors = embedder.encode(pool, batch_size=64)
+    pool_vectors = pool_embeddings(embedder, pool, args.work)
     print(f"{len(pool)} real sentences embedded in {time.perf_counter() - started:.0f} s; cores: {os.cpu_count()}", flush=True)
     query_pool = queries_from(pool, 1200, random.Random(1))
     results = []

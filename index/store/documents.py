@@ -220,12 +220,13 @@ class DocumentTables:
             db.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
         return removed
 
-    def bulk_load(self, documents: list[tuple], chunks: list[tuple]) -> None:
+    def bulk_load(self, documents: list[tuple], chunks: list[tuple], segments: list[tuple] = ()) -> None:
         """Benchmarks only: ready-made rows in one transaction, with no chunking, embedding or duplicate check.
 
         documents: (id, source, kind, title, author, date, site, url, language, description, audio_url,
         duration, content_hash, text, extra, added_at, updated_at); chunks: (id, document_id, position,
-        text, context, char_start, char_end, vector bytes), the context indexed as the full-text title.
+        text, context, char_start, char_end, vector bytes, start, end), the context indexed as the
+        full-text title; segments: (document_id, position, start, end, text, speaker) of episodes.
         """
         with self.transaction() as db:
             db.executemany(
@@ -235,11 +236,15 @@ class DocumentTables:
                 documents,
             )
             db.executemany(
-                "INSERT INTO chunks (id, document_id, position, text, context, char_start, char_end, vector) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO chunks (id, document_id, position, text, context, char_start, char_end, vector, start, end) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 chunks,
             )
             db.executemany("INSERT INTO chunks_fts (rowid, text, title) VALUES (?, ?, ?)", [(c[0], c[3], c[4]) for c in chunks])
+            db.executemany(
+                "INSERT INTO segments (document_id, position, start, end, text, speaker) VALUES (?, ?, ?, ?, ?, ?)",
+                segments,
+            )
 
     # -- chunks ------------------------------------------------------------------------------
     def chunk_ids(self) -> np.ndarray:
