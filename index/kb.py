@@ -46,7 +46,8 @@ class KnowledgeBase:
         if readonly and not (self.data_dir / DB_FILE).exists():
             raise StoreError(f"no knowledge base in {self.data_dir} yet: run `clout ingest` first")
         self.store = Store(self.data_dir / DB_FILE, readonly=readonly)
-        self.embedder = embedder or Embedder()
+        # This store's sentence vectors are read before the model is asked (a view: the model and caches are shared).
+        self.embedder = (embedder or Embedder()).reading(self.store.sentence_vectors)
         self.readonly = readonly
         self.notices: list[str] = []
         self._check_model()
@@ -148,6 +149,7 @@ class KnowledgeBase:
             people=doc.people,
             chapters=chapters,
             chapter_origin=origin,
+            sentences=(prepared.sentence_keys, prepared.sentence_vectors),
         )
         self.mirror.stored(removed, added, vectors)
         if doc.kind == EPISODE and doc.voiceprints:

@@ -1,6 +1,6 @@
 """The SQLite store, the one place Clout writes SQL: documents, chunks, full-text index, transcripts, sources.
 
-One module per family of tables (documents.py, episodes.py, passages.py, transcripts.py, sources.py, keys.py) adds its
+One module per family of tables (documents.py, episodes.py, passages.py, sentences.py, transcripts.py, sources.py, keys.py) adds its
 methods to `Store`; database.py holds the connection, the transactions and the generation they bump;
 backup.py copies a store file whole. Everything else reads and writes through `Store` and gets back
 Documents, ChunkRows and Sources, never rows.
@@ -12,11 +12,12 @@ from .documents import ChunkRow, DocumentTables, StoredDocument
 from .episodes import EpisodeTables
 from .keys import KeyRow, KeyTables
 from .passages import PassageQueries
+from .sentences import SentenceTable
 from .sources import Source, SourceTables
 from .transcripts import TranscriptTable
 
 
-class Store(DocumentTables, EpisodeTables, PassageQueries, TranscriptTable, SourceTables, KeyTables, Database):
+class Store(DocumentTables, EpisodeTables, PassageQueries, SentenceTable, TranscriptTable, SourceTables, KeyTables, Database):
     """One data directory's clout.db."""
 
     def counts(self) -> dict:

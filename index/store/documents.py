@@ -13,6 +13,7 @@ from clout.document import Document, Segment
 
 from .database import StoreError
 from .episodes import PUBLISHER, write_episode
+from .sentences import write_sentences
 
 DOCUMENT_FIELDS = (
     "source", "kind", "title", "author", "date", "site", "url", "language", "description",
@@ -145,20 +146,22 @@ class DocumentTables:
         people=(),
         chapters=(),
         chapter_origin: str = PUBLISHER,
+        sentences: tuple[np.ndarray, np.ndarray | None] | None = None,
     ) -> tuple[int, list[int], list[int]]:
-        """Insert or replace a document with its chunks (and an episode's people and chapters), in one transaction.
+        """Insert or replace a document with its chunks (and an episode's people and chapters, and the
+        (keys, vectors) of its passages' sentences), in one transaction.
 
         Returns (document id, ids of the chunks added, ids of the chunks it replaced); StoreError when
         SQLite cannot write (disk full, read-only), and then nothing of it is stored.
         """
         try:
             return self._put_document(fields, chunks, vectors, segments, fingerprint, duplicate_of, extra,
-                                      people, chapters, chapter_origin)
+                                      people, chapters, chapter_origin, sentences)
         except sqlite3.OperationalError as e:  # the transaction rolled back
             raise StoreError(f"cannot store {fields['source']} in {self.path.parent} ({e})") from None
 
     def _put_document(self, fields, chunks, vectors, segments, fingerprint, duplicate_of, extra,
-                      people=(), chapters=(), chapter_origin=PUBLISHER):
+                      people=(), chapters=(), chapter_origin=PUBLISHER, sentences=None):
         now = time.time()
         values = [fields.get(k, "") if k != "duration" else fields.get(k) for k in DOCUMENT_FIELDS]
         with self.transaction() as db:
@@ -205,6 +208,7 @@ class DocumentTables:
                 added.append(cur.lastrowid)
             write_episode(db, doc_id, people, chapters, chapter_origin,
                           [(i, tuple(c.get("speakers", ()))) for i, c in zip(added, chunks)])
+            write_sentences(db, doc_id, *(sentences or (np.zeros(0, np.int64), None)))
         return doc_id, added, removed
 
     def touch_document(self, doc_id: int, extra: dict) -> None:
@@ -217,16 +221,19 @@ class DocumentTables:
         with self.transaction() as db:
             removed = [r[0] for r in db.execute("SELECT id FROM chunks WHERE document_id = ?", (doc_id,))]
             _delete_chunks(db, removed)
+            write_sentences(db, doc_id, np.zeros(0, np.int64), None)  # what ON DELETE CASCADE would do, said plainly
             db.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
         return removed
 
-    def bulk_load(self, documents: list[tuple], chunks: list[tuple], segments: list[tuple] = ()) -> None:
+    def bulk_load(self, documents: list[tuple], chunks: list[tuple], segments: list[tuple] = (),
+                  sentences: list[tuple] = ()) -> None:
         """Benchmarks only: ready-made rows in one transaction, with no chunking, embedding or duplicate check.
 
         documents: (id, source, kind, title, author, date, site, url, language, description, audio_url,
         duration, content_hash, text, extra, added_at, updated_at); chunks: (id, document_id, position,
         text, context, char_start, char_end, vector bytes, start, end), the context indexed as the
-        full-text title; segments: (document_id, position, start, end, text, speaker) of episodes.
+        full-text title; segments: (document_id, position, start, end, text, speaker) of episodes;
+        sentences: (key, document_id, float16 vector bytes).
         """
         with self.transaction() as db:
             db.executemany(
@@ -245,6 +252,7 @@ class DocumentTables:
                 "INSERT INTO segments (document_id, position, start, end, text, speaker) VALUES (?, ?, ?, ?, ?, ?)",
                 segments,
             )
+            db.executemany("INSERT OR IGNORE INTO sentence_vectors (key, document_id, vector) VALUES (?, ?, ?)", sentences)
 
     # -- chunks ------------------------------------------------------------------------------
     def chunk_ids(self) -> np.ndarray:
