@@ -188,6 +188,19 @@ class KnowledgeBase:
             self.notices.append(f"{dup.source} was a duplicate of it and is now indexed in its place")
         return 1
 
+    def fill_sentences(self) -> int:
+        """Embed and store the sentence vectors of documents stored before Clout kept them (schema 4), so
+        search stops running the model on their passages; returns how many documents it did."""
+        from .sentences import embedded, to_embed
+
+        todo = self.store.documents_without_sentences()
+        for doc_id in todo:
+            doc = self.store.document(doc_id)
+            chunks = self.store.document_chunks(doc_id)
+            if doc is not None:
+                self.store.put_sentences(doc_id, *embedded(to_embed(doc, chunks), self.embedder))
+        return len(todo)
+
     def stats(self) -> dict:
         counts = self.store.counts()
         index_path = self.data_dir / INDEX_FILE

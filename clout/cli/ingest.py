@@ -57,6 +57,8 @@ def ingest(state, sources, limit, since, same_site, max_depth, dry_run, whisper_
             for outcome in outcomes:
                 counts[outcome.status] += 1
                 progress.done(outcome.line(), failed=outcome.status == FAILED)
+            if not dry_run and (filled := kb.fill_sentences()):
+                click.echo(f"stored the sentence vectors of {filled} documents ingested before Clout kept them", err=True)
     except KeyboardInterrupt:
         click.echo("interrupted: what was done is saved; run the same command again to continue", err=True)
         raise SystemExit(130)

@@ -38,6 +38,11 @@ class SentenceTable:
             return {}
         return out
 
+    def put_sentences(self, doc_id: int, keys: np.ndarray, vectors: np.ndarray | None) -> None:
+        """Replace one document's sentence vectors (filling in a document stored before there were any)."""
+        with self.transaction(bump=False) as db:  # search results do not change, only what they cost
+            write_sentences(db, doc_id, keys, vectors)
+
     def sentence_count(self, doc_id: int | None = None) -> int:
         """How many sentence vectors are stored (for one document)."""
         if doc_id is None:
