@@ -9,7 +9,7 @@ vectors plus a little noise, so a query about a sentence finds the chunks that c
 written in bulk through the store's bulk loader and index/vectors.py (not the embedder),
 served by `clout serve` in a subprocess, and queried with distinct queries (no cache hits) from 1
 and from 8 concurrent clients. Every 5th document is an episode with timed sentence segments, so hits
-choose a moment to play as real episode hits do. It prints one line per size and, with --out, writes the figures.
+choose a moment to play as real episode hits do, and the sentence vectors ingest stores are stored too. It prints one line per size and, with --out, writes the figures.
 """
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ SHARED = Path(os.environ.get("CLOUT_SHARED_DIR", ROOT.parent / "shared"))
 from clout.index.embed import Embedder  # noqa: E402
 from clout.sentences import split  # noqa: E402
 from clout.index.kb import DB_FILE, KnowledgeBase  # noqa: E402
+from clout.index.sentences import STORED_DTYPE, key as sentence_key, passage_sentences  # noqa: E402
 from clout.index.store import Store  # noqa: E402
 from clout.index.vectors import VectorIndex  # noqa: E402
 
@@ -96,6 +97,21 @@ def pool_embeddings(embedder, pool: list[str], work: Path) -> np.ndarray:
 
 
 # -- building ---------------------------------------------------------------------------------
+def sentence_rows(doc_id: int, text: str, segments, pool, sentence_index, pool_vectors, fallback) -> list[tuple]:
+    """The sentence_vectors rows ingest would store for one passage (index/sentences.py): its sentences
+    (the pool's own vectors; the passage's where the splitter joined two), and for an episode each
+    segment with the next (the normalised sum of the two: synthetic, as the chunk vectors are)."""
+    rows = {}
+    for sentence in passage_sentences(text):
+        i = sentence_index.get(sentence)
+        rows[sentence_key(sentence)] = pool_vectors[i] if i is not None else fallback
+    if segments is not None:
+        for a, b in zip(segments, segments[1:]):
+            pair = pool_vectors[a] + pool_vectors[b]
+            rows[sentence_key(f"{pool[a]} {pool[b]}")] = pair / np.linalg.norm(pair)
+    return [(k, doc_id, v.astype(STORED_DTYPE).tobytes()) for k, v in rows.items()]
+
+
 def build_store(directory: Path, n_chunks: int, pool: list[str], pool_vectors: np.ndarray, embedder, seed: int) -> dict:
     """A knowledge base of n_chunks chunks in `directory`, written in bulk; returns timings and sizes."""
     if directory.exists():
@@ -104,8 +120,9 @@ def build_store(directory: Path, n_chunks: int, pool: list[str], pool_vectors: n
     kb = KnowledgeBase(directory, embedder=embedder)  # creates the schema and records the model
     store = kb.store
     started = time.perf_counter()
-    doc_id = chunk_id = 0
+    doc_id = chunk_id = sentences_stored = 0
     now = time.time()
+    sentence_index = {text: i for i, text in enumerate(pool)}
     while chunk_id < n_chunks:
         size = min(BATCH, n_chunks - chunk_id)
         counts = rng.integers(SENTENCES_PER_CHUNK[0], SENTENCES_PER_CHUNK[1] + 1, size)
@@ -114,7 +131,7 @@ def build_store(directory: Path, n_chunks: int, pool: list[str], pool_vectors: n
         vectors = np.stack([pool_vectors[p].sum(axis=0) for p in picks])
         vectors += 0.02 * rng.standard_normal(vectors.shape).astype(np.float32)
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-        docs, chunks, segments = [], [], []
+        docs, chunks, segments, stored = [], [], [], []
         for start in range(0, size, CHUNKS_PER_DOC):
             doc_id += 1
             part = texts[start : start + CHUNKS_PER_DOC]
@@ -138,8 +155,11 @@ def build_store(directory: Path, n_chunks: int, pool: list[str], pool_vectors: n
                         second += length
                 chunks.append((chunk_id, doc_id, position, text, title, offset, offset + len(text),
                                vector.astype("<f4").tobytes(), begins if episode else None, second if episode else None))
+                stored += sentence_rows(doc_id, text, picks[start + position] if episode else None, pool, sentence_index,
+                                        pool_vectors, vector)
                 offset += len(text) + 2
-        store.bulk_load(docs, chunks, segments)
+        store.bulk_load(docs, chunks, segments, stored)
+        sentences_stored += len(stored)
     store.checkpoint()
     store_seconds = time.perf_counter() - started
     started = time.perf_counter()
@@ -148,6 +168,7 @@ def build_store(directory: Path, n_chunks: int, pool: list[str], pool_vectors: n
     index_seconds = time.perf_counter() - started
     kb.close()
     return {
+        "sentence_vectors": sentences_stored,
         "store_build_s": round(store_seconds, 1),
         "index_build_s": round(index_seconds, 1),
         "structure": index.kind,
@@ -326,6 +347,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
             f"8 clients p50/p95/p99 {eight['p50_ms']}/{eight['p95_ms']}/{eight['p99_ms']} ms {eight['qps']} q/s  "
             f"errors {one['errors'] + eight['errors']}  RSS {figures['server_rss_mb']} MB  "
             f"build {figures.get('store_build_s', '-')} s store + {figures.get('index_build_s', '-')} s index  "
+            f"{figures.get('sentence_vectors', '?')} sentence vectors  "
             f"disk {figures['disk_mb']} MB  (load average {figures['load_average']})",
             flush=True,
         )

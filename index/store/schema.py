@@ -115,12 +115,13 @@ CREATE TABLE IF NOT EXISTS voiceprints (
 );
 -- float16 vectors of passage sentences, by a hash of the text (index/sentences.py); one row per
 -- document holding the text, so removing a document removes its own, and a shared sentence stays.
+-- A rowid table: rows of 800 bytes are appended, and only the small (key, document) index is sorted.
 CREATE TABLE IF NOT EXISTS sentence_vectors (
     key INTEGER NOT NULL,
     document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
     vector BLOB NOT NULL,
-    PRIMARY KEY (key, document_id)
-) WITHOUT ROWID;
+    UNIQUE (key, document_id)
+);
 CREATE INDEX IF NOT EXISTS sentence_vectors_document ON sentence_vectors(document_id);
 CREATE TABLE IF NOT EXISTS keys (
     name TEXT PRIMARY KEY,

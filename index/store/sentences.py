@@ -49,6 +49,14 @@ class SentenceTable:
             return self.db.execute("SELECT COUNT(*) FROM sentence_vectors").fetchone()[0]
         return self.db.execute("SELECT COUNT(*) FROM sentence_vectors WHERE document_id = ?", (doc_id,)).fetchone()[0]
 
+    def sentence_bytes(self) -> int:
+        """Bytes on disk the sentence vectors take, their indexes included (SQLite's dbstat)."""
+        row = self.db.execute(
+            "SELECT SUM(pgsize) FROM dbstat WHERE name IN ('sentence_vectors', 'sentence_vectors_document') "
+            "OR name LIKE 'sqlite_autoindex_sentence_vectors%'"
+        ).fetchone()
+        return int(row[0] or 0)
+
     def documents_without_sentences(self) -> list[int]:
         """Ids of original documents with passages but no stored sentence vectors (stored before there were any)."""
         return [r[0] for r in self.db.execute(
