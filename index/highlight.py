@@ -39,11 +39,12 @@ def snippet(text: str, terms, limit: int = SNIPPET_CHARS, around: str | None = N
     else:
         span = best_sentence(text, terms)
         start = span[0] if span else 0
-    # Start a little before the sentence when it would otherwise end the snippet early.
+    # Start a little before the sentence when it would otherwise end the snippet early, at a word:
+    # the next one, so that the passage's end (and the sentence) still fits.
     start = max(0, min(start, len(text) - limit))
-    if start:
-        space = text.rfind(" ", 0, start + 1)
-        start = space + 1 if space > start - 40 else start
+    if start and text[start - 1] != " ":
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < start + 40 else start
     piece = text[start : start + limit]
     if start + limit < len(text):
         cut = piece.rfind(" ")

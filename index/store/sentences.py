@@ -30,11 +30,16 @@ class SentenceTable:
         try:
             for start in range(0, len(keys), _BATCH):
                 part = keys[start : start + _BATCH]
+                # One row per key, however many documents hold the sentence: a probe of the index each.
                 for k, blob in self.db.execute(
-                    f"SELECT key, vector FROM sentence_vectors WHERE key IN ({','.join('?' * len(part))})", part
+                    f"WITH wanted(k) AS (VALUES {','.join(['(?)'] * len(part))}) "
+                    "SELECT k, (SELECT vector FROM sentence_vectors WHERE key = k LIMIT 1) FROM wanted", part
                 ):
-                    out[k] = np.frombuffer(blob, dtype="<f2").astype(np.float32)
-        except sqlite3.OperationalError:  # an old store that could not be upgraded (read-only): no table yet
+                    if blob is not None:
+                        out[k] = np.frombuffer(blob, dtype="<f2").astype(np.float32)
+        except sqlite3.OperationalError as e:  # an old store that could not be upgraded (read-only): no table yet
+            if "no such table" not in str(e):
+                raise
             return {}
         return out
 
