@@ -309,7 +309,9 @@ def bench_size(n: int, work: Path, pool, pool_vectors, embedder, query_pool, reb
     server = Server(directory)
     figures["server_start_s"] = round(time.perf_counter() - started, 1)
     try:
-        run_clients(server.port, query_pool[:20], 1)  # warm-up: model, caches, first pages
+        # Warm-up: model, caches, first pages, and the spelling dictionary (built once per store
+        # generation, on the first word the collection does not hold: a typo).
+        run_clients(server.port, query_pool[:20] + ["stakeholdr mapping"], 1)
         figures["one_client"] = run_clients(server.port, query_pool[100 : 100 + per_client], 1)
         figures["eight_clients"] = run_clients(server.port, query_pool[400 : 400 + 8 * per_client], 8)
         figures["server_rss_mb"] = rss_mb(server.proc.pid)
