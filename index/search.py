@@ -276,7 +276,7 @@ def facets(kb, query: str, mode: str = DEFAULT_MODE, filters: Filters | None = N
 def _hit(kb, chunk, score: float, query: Query, speaker: str = "", alternatives=()) -> Hit | None:
     """The hit showing `chunk`, or the one of `alternatives` (the document's next candidates) whose
     best sentence answers clearly better (index/shown.py)."""
-    doc = kb.store.document(chunk.document_id, segments=False)  # an episode's, when needed, in _episode_start
+    doc = kb.store.document_shown(chunk.document_id)  # an episode's segments, when needed, in _episode_start
     if doc is None:
         return None
     if alternatives:

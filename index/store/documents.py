@@ -20,6 +20,8 @@ DOCUMENT_FIELDS = (
     "audio_url", "duration", "content_hash", "text",
 )
 _CHUNK_COLUMNS = "id, document_id, position, text, context, char_start, char_end, start, end"
+_SHOWN_COLUMNS = ("id, source, kind, title, author, date, site, url, language, description, audio_url, duration, "
+                  "content_hash, '' AS text, duplicate_of, extra, added_at, updated_at")
 _BATCH = 500  # ids per IN (...) list: well under SQLite's limit on bound parameters
 
 
@@ -67,6 +69,14 @@ class DocumentTables:
         if not -(2**63) <= doc_id < 2**63:  # no SQLite rowid is this large; binding it would overflow
             return None
         return self._stored(self.db.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone(), segments)
+
+    def document_shown(self, doc_id: int) -> StoredDocument | None:
+        """The document as a search hit shows it: without its text, segments, people or chapters (a
+        long document's text was most of what reading ten hits' documents cost)."""
+        if not -(2**63) <= doc_id < 2**63:
+            return None
+        row = self.db.execute(f"SELECT {_SHOWN_COLUMNS} FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        return self._stored(row, segments=False, details=False)
 
     def document_by_source(self, source: str, segments: bool = True) -> StoredDocument | None:
         return self._stored(self.db.execute("SELECT * FROM documents WHERE source = ?", (source,)).fetchone(), segments)
@@ -120,14 +130,15 @@ class DocumentTables:
             )
         ]
 
-    def _stored(self, row: sqlite3.Row | None, segments: bool) -> StoredDocument | None:
+    def _stored(self, row: sqlite3.Row | None, segments: bool, details: bool = True) -> StoredDocument | None:
         if row is None:
             return None
+        episode = details and row["kind"] == "episode"
         return StoredDocument(
             **{name: row[name] for name in _DOCUMENT_ATTRS},
             segments=self.segments(row["id"]) if segments else [],
-            people=self.people(row["id"]) if row["kind"] == "episode" else [],
-            chapters=self.chapters(row["id"]) if row["kind"] == "episode" else [],
+            people=self.people(row["id"]) if episode else [],
+            chapters=self.chapters(row["id"]) if episode else [],
             extra=json.loads(row["extra"] or "{}"),
             id=row["id"], stored_hash=row["content_hash"], duplicate_of=row["duplicate_of"],
             added_at=row["added_at"], updated_at=row["updated_at"],
