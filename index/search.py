@@ -24,7 +24,6 @@ from . import fusion
 from .filters import Filters
 from .highlight import highlight, snippet
 from .query import Query, parse
-from .shown import RESCORED_PASSAGES
 from .vocabulary import DEFAULT_K, DEFAULT_MODE, MAX_K, MAX_OFFSET, MIN_K, MODES, SearchError, check_mode
 
 # Chunks each retriever contributes before fusion; deeper for later pages (see _depth). 100 rather than
@@ -194,7 +193,6 @@ def search(kb, query: str, k: int = DEFAULT_K, mode: str = DEFAULT_MODE, filters
     ranked = ranked_chunks(kb, parsed, mode, filters, weights, _depth(offset + k))
     best: dict[int, tuple[int, float]] = {}  # document id -> its best chunk
     extra: dict[int, int] = {}
-    others: dict[int, list] = {}  # document id -> its next candidate chunks, best first
     chunks = kb.store.chunks([c for c, _ in ranked])
     for chunk_id, score in ranked:
         chunk = chunks.get(chunk_id)
@@ -202,15 +200,12 @@ def search(kb, query: str, k: int = DEFAULT_K, mode: str = DEFAULT_MODE, filters
             continue
         if chunk.document_id in best:
             extra[chunk.document_id] = extra.get(chunk.document_id, 0) + 1
-            others.setdefault(chunk.document_id, []).append(chunk)
         else:
             best[chunk.document_id] = (chunk_id, score)
     page = list(best.items())[offset : offset + k]
     hits = []
-    for n, (doc_id, (chunk_id, score)) in enumerate(page):
-        # The top document shows whichever of its best few passages holds the answering sentence.
-        alternatives = others.get(doc_id, [])[: RESCORED_PASSAGES - 1] if offset + n == 0 else ()
-        hit = _hit(kb, chunks[chunk_id], score, parsed, (filters or Filters()).speaker, alternatives)
+    for doc_id, (chunk_id, score) in page:
+        hit = _hit(kb, chunks[chunk_id], score, parsed, (filters or Filters()).speaker)
         if hit is not None:
             hit.more = extra.get(doc_id, 0)
             hits.append(hit)
@@ -242,11 +237,7 @@ def more_from_document(kb, query: str, doc_id: int, k: int = DEFAULT_K, mode: st
     parsed = _spelled(kb, parsed)
     ranked = ranked_chunks(kb, parsed, mode, None, weights, _depth(k), doc_id=int(doc_id))
     chunks = kb.store.chunks([c for c, _ in ranked[:k]])
-    ranked = [(c, score) for c, score in ranked[:k] if c in chunks]
-    hits = [_hit(kb, chunks[c], score, parsed, alternatives=[chunks[o] for o, _ in ranked[1:RESCORED_PASSAGES]] if i == 0 else ())
-            for i, (c, score) in enumerate(ranked)]
-    if len(hits) > 1 and hits[0] is not None:  # the passage search shows first, then the rest in rank order
-        hits = [hits[0], *(h for h in hits[1:] if h is not None and h.chunk_id != hits[0].chunk_id)]
+    hits = [_hit(kb, chunks[c], score, parsed) for c, score in ranked[:k] if c in chunks]
     return [h for h in hits if h is not None]
 
 
@@ -273,21 +264,15 @@ def facets(kb, query: str, mode: str = DEFAULT_MODE, filters: Filters | None = N
     return out
 
 
-def _hit(kb, chunk, score: float, query: Query, speaker: str = "", alternatives=()) -> Hit | None:
-    """The hit showing `chunk`, or the one of `alternatives` (the document's next candidates) whose
-    best sentence answers clearly better (index/shown.py)."""
+def _hit(kb, chunk, score: float, query: Query, speaker: str = "") -> Hit | None:
     doc = kb.store.document_shown(chunk.document_id)  # an episode's segments, when needed, in _episode_start
     if doc is None:
         return None
-    if alternatives:
-        from .shown import answering_passage
-
-        chunk = answering_passage(kb, doc, [chunk, *alternatives], query.text, kb.embedder.encode_query(query.text))
     start, who, centre = _episode_start(kb, doc, chunk, query, speaker)
     if doc.kind != "episode":  # the snippet is centred on the sentence that answers (index/shown.py)
         from .shown import answering_sentence
 
-        centre, _ = answering_sentence(kb, chunk.text, query.text, kb.embedder.encode_query(query.text))
+        centre = answering_sentence(kb, chunk.text, query.text, kb.embedder.encode_query(query.text))
     shown = snippet(chunk.text, query.terms, around=centre)
     return Hit(
         doc_id=doc.id, title=doc.title, kind=doc.kind, source=doc.source, url=doc.url,

@@ -11,42 +11,17 @@ from .highlight import SNIPPET_CHARS
 from .moments import best_start, segment_scores
 from .sentences import passage_sentences, segments_inside
 
-# How many of the top document's candidate passages are rescored by their best sentence, and by how
-# much another must beat the first ranked (tuning half of tests/eval/labelled.json, README "Search").
-RESCORED_PASSAGES = 3
-PASSAGE_MARGIN = 0.0
 
-
-def answering_sentence(kb, text: str, query: str, query_vector) -> tuple[str | None, float]:
-    """The passage's sentence that best answers the query and its score; (None, score) when the whole
-    passage fits in a snippet (nothing to centre), the score still given."""
+def answering_sentence(kb, text: str, query: str, query_vector) -> str | None:
+    """The passage's sentence that best answers the query; None when the whole passage fits in a
+    snippet (there is nothing to centre, and nothing is scored)."""
+    if len(" ".join(text.split())) <= SNIPPET_CHARS:
+        return None
     sentences = passage_sentences(text)
     if not sentences:
-        return None, 0.0
+        return None
     scores = segment_scores(sentences, query, query_vector, kb.embedder.encode_sentences, pairs=False)
-    i = int(np.argmax(scores))
-    return (sentences[i] if len(" ".join(text.split())) > SNIPPET_CHARS else None), float(scores[i])
-
-
-def passage_score(kb, doc, chunk, query: str, query_vector) -> float:
-    """How well the passage's best sentence (an episode's best segment, alone or with the next) answers."""
-    if doc.kind == "episode" and chunk.start is not None:
-        texts = [s.text for s in segments_inside(kb.store.segments(doc.id), chunk.start, chunk.end)]
-        scores = segment_scores(texts, query, query_vector, kb.embedder.encode_sentences)
-    else:
-        scores = segment_scores(passage_sentences(chunk.text), query, query_vector, kb.embedder.encode_sentences, pairs=False)
-    return float(scores.max()) if len(scores) else float("-inf")
-
-
-def answering_passage(kb, doc, chunks: list, query: str, query_vector):
-    """Of a document's best few candidate passages (best ranked first), the one whose best sentence
-    answers the query best: ranking scores whole passages, and a long question's answer can sit in
-    the second one. The first is kept unless another's sentence beats its by PASSAGE_MARGIN."""
-    if len(chunks) < 2:
-        return chunks[0]
-    scores = [passage_score(kb, doc, c, query, query_vector) for c in chunks]
-    best = int(np.argmax(scores))
-    return chunks[best] if scores[best] > scores[0] + PASSAGE_MARGIN else chunks[0]
+    return sentences[int(np.argmax(scores))]
 
 
 def episode_moment(kb, doc_id: int, chunk, query: str, query_vector, speaker: str = "") -> tuple[float | None, str, str | None]:
@@ -61,4 +36,4 @@ def episode_moment(kb, doc_id: int, chunk, query: str, query_vector, speaker: st
     return start, (at.speaker if at else ""), (at.text if at and moment is not None else None)
 
 
-__all__ = ["answering_sentence", "answering_passage", "passage_score", "episode_moment"]
+__all__ = ["answering_sentence", "episode_moment"]
