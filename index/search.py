@@ -270,9 +270,9 @@ def _hit(kb, chunk, score: float, query: Query, speaker: str = "") -> Hit | None
         return None
     start, who, centre = _episode_start(kb, doc, chunk, query, speaker)
     if doc.kind != "episode":  # the snippet is centred on the sentence that answers (index/shown.py)
-        from .shown import answering_sentence
+        from .shown import answering_sentence, query_vector
 
-        centre = answering_sentence(kb, chunk.text, query.text, kb.embedder.encode_query(query.text))
+        centre = answering_sentence(kb, chunk.text, query.text, query_vector(kb, query.text))
     shown = snippet(chunk.text, query.terms, around=centre)
     return Hit(
         doc_id=doc.id, title=doc.title, kind=doc.kind, source=doc.source, url=doc.url,
@@ -288,9 +288,9 @@ def _episode_start(kb, doc, chunk, query: Query, speaker: str = "") -> tuple[flo
     speaker filter, the best of that speaker's sentences), who speaks there, and that segment's text."""
     if doc.kind != "episode" or chunk.start is None:
         return chunk.start, "", None
-    from .shown import episode_moment
+    from .shown import episode_moment, query_vector
 
-    return episode_moment(kb, doc.id, chunk, query.text, kb.embedder.encode_query(query.text), speaker)
+    return episode_moment(kb, doc.id, chunk, query.text, query_vector(kb, query.text), speaker)
 
 
 def results_json(query: str, hits: list[Hit], searched_for: str | None = None, **extra) -> dict:

@@ -7,9 +7,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from .embed import EmbedderError
 from .highlight import SNIPPET_CHARS
 from .moments import best_start, segment_scores
 from .sentences import passage_sentences, segments_inside
+
+
+def query_vector(kb, text: str):
+    """The query's vector, or None when the model cannot be had: a search by words alone still shows
+    its hits, with sentences chosen by shared words only."""
+    try:
+        return kb.embedder.encode_query(text)
+    except EmbedderError:
+        return None
 
 
 def answering_sentence(kb, text: str, query: str, query_vector) -> str | None:
@@ -36,4 +46,4 @@ def episode_moment(kb, doc_id: int, chunk, query: str, query_vector, speaker: st
     return start, (at.speaker if at else ""), (at.text if at and moment is not None else None)
 
 
-__all__ = ["answering_sentence", "episode_moment"]
+__all__ = ["answering_sentence", "episode_moment", "query_vector"]
