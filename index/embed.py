@@ -4,6 +4,7 @@ The model name and dimension decided here are recorded with every index; nothing
 """
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import threading
@@ -21,9 +22,9 @@ MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 DIMENSION = 384
 # Passages longer than the model's window are truncated by it; keep queries well inside too.
 MAX_QUERY_CHARS = 2000
-# Vectors of transcript sentences kept between searches (1.5 KB each: about 30 MB at most). Choosing
-# the moment to play embeds the sentences of each episode hit; it was most of a search's time (about
-# 80 ms an episode hit on 2 cores), and the same passages come back query after query.
+# Vectors of passage sentences kept between searches (1.5 KB each: about 30 MB at most). Choosing
+# the moment to play embedded the sentences of each episode hit (about 80 ms an episode hit on 2
+# cores); they are stored at ingest now, and the cache saves reading them again and covers old stores.
 SENTENCE_CACHE = 20_000
 
 
@@ -59,6 +60,7 @@ class Embedder:
         self._model = None
         self._sentences: OrderedDict[str, np.ndarray] = OrderedDict()
         self._sentences_lock = threading.Lock()
+        self._stored = None  # key -> vector lookup of a store's sentence vectors (see `reading`)
         self.query_notice = ""  # why queries are encoded by torch, when they are
 
     @property
@@ -80,25 +82,45 @@ class Embedder:
         )
         return np.asarray(vectors, dtype=np.float32)
 
+    def reading(self, stored) -> "Embedder":
+        """This embedder, reading sentence vectors from `stored` (keys -> {key: vector}, a store's
+        `sentence_vectors`) before asking the model: a view sharing the model and the sentence cache."""
+        view = copy.copy(self)
+        view._stored = stored
+        return view
+
     def encode_sentences(self, texts: list[str]) -> np.ndarray:
-        """Vectors of short texts (transcript sentences) through a bounded LRU cache: only the ones not
-        seen lately are encoded, in one batch."""
+        """Vectors of short texts (passage sentences): from a bounded LRU cache, then from the vectors the
+        store holds (embedded at ingest, index/sentences.py), and only the rest from the model, in one batch."""
         with self._sentences_lock:
             known = {t: self._sentences[t] for t in texts if t in self._sentences}
             for t in known:
                 self._sentences.move_to_end(t)
         missing = [t for t in dict.fromkeys(texts) if t not in known]
+        if missing and self._stored is not None:
+            from .sentences import key
+
+            keys = {t: key(t) for t in missing}
+            found = self._stored(keys.values())
+            stored = {t: found[k] for t, k in keys.items() if k in found}
+            self._remember(stored)
+            known.update(stored)
+            missing = [t for t in missing if t not in stored]
         if missing:
-            fresh = self.encode(missing)
-            with self._sentences_lock:
-                for t, v in zip(missing, fresh):
-                    v.setflags(write=False)
-                    known[t] = self._sentences[t] = v
-                while len(self._sentences) > SENTENCE_CACHE:
-                    self._sentences.popitem(last=False)
+            fresh = dict(zip(missing, self.encode(missing)))
+            self._remember(fresh)
+            known.update(fresh)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.stack([known[t] for t in texts])
+
+    def _remember(self, vectors: dict[str, np.ndarray]) -> None:
+        with self._sentences_lock:
+            for t, v in vectors.items():
+                v.setflags(write=False)
+                self._sentences[t] = v
+            while len(self._sentences) > SENTENCE_CACHE:
+                self._sentences.popitem(last=False)
 
     def forget_sentences(self) -> None:
         with self._sentences_lock:

@@ -1,4 +1,4 @@
-"""Measuring search: labelled queries scored by nDCG@10, MRR@10, recall@5 and answer-in-top-passage, per mode.
+"""Measuring search: labelled queries scored by nDCG@10, MRR@10, recall@5, answer-in-top-passage and -snippet, per mode.
 
 A labelled query is {"q": ..., "relevant": {source: grade}, "answer": phrase or [phrases]} (answer optional).
 A source label matches a stored document whose source equals it or ends with "/" + it, and may use
@@ -35,12 +35,14 @@ class Scores:
     mrr: float = 0.0
     recall: float = 0.0
     answer: float = 0.0  # share of queries with an answer phrase whose top passage contains it
+    snippet: float = 0.0  # ... whose top hit's snippet (what a user reads first) contains it
     queries: int = 0
     per_query: list[dict] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {"mode": self.mode, "ndcg@10": round(self.ndcg, 4), "mrr@10": round(self.mrr, 4),
-                "recall@5": round(self.recall, 4), "answer@1": round(self.answer, 4), "queries": self.queries}
+                "recall@5": round(self.recall, 4), "answer@1": round(self.answer, 4), "snippet@1": round(self.snippet, 4),
+                "queries": self.queries}
 
 
 # -- metrics (pure) -------------------------------------------------------------------------------
@@ -140,7 +142,9 @@ def evaluate(kb, queries: list[dict], modes=MODES, weights=None) -> tuple[list[S
             if answers:
                 answered += 1
                 row["answer"] = bool(hits) and contains_answer(hits[0].text, answers)
+                row["snippet"] = bool(hits) and contains_answer(hits[0].snippet, answers)
                 scores.answer += row["answer"]
+                scores.snippet += row["snippet"]
             scores.ndcg += row["ndcg"]
             scores.mrr += row["rr"]
             scores.recall += row["recall"]
@@ -148,11 +152,12 @@ def evaluate(kb, queries: list[dict], modes=MODES, weights=None) -> tuple[list[S
         n = max(1, len(labelled))
         scores.ndcg, scores.mrr, scores.recall = scores.ndcg / n, scores.mrr / n, scores.recall / n
         scores.answer = scores.answer / answered if answered else 0.0
+        scores.snippet = scores.snippet / answered if answered else 0.0
         results.append(scores)
     return results, notes
 
 
-def table(results: list, names: tuple[str, ...] = ("ndcg@10", "mrr@10", "recall@5", "answer@1")) -> str:
+def table(results: list, names: tuple[str, ...] = ("ndcg@10", "mrr@10", "recall@5", "answer@1", "snippet@1")) -> str:
     """The figures side by side, one column per mode (anything with .mode, .queries and .to_json())."""
     width = max(10, 1 + max(map(len, names)))
     lines = [f"{'':<{width}}" + "".join(f"{s.mode:>10}" for s in results)]

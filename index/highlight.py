@@ -1,4 +1,4 @@
-"""What a result shows: the passage trimmed around its best sentence, and safe markup marking the query's words.
+"""What a result shows: the passage trimmed around its answering sentence, and safe markup marking the query's words.
 
 Passage text is scraped and untrusted. `highlight` escapes every character of it and adds only
 `<mark>` and `</mark>` of its own, so nothing from a source can become markup in a page.
@@ -27,18 +27,24 @@ def best_sentence(text: str, terms) -> tuple[int, int] | None:
     return best if best_score[0] else None
 
 
-def snippet(text: str, terms, limit: int = SNIPPET_CHARS) -> str:
-    """The passage trimmed to about `limit` characters around the sentence that best matches the query."""
+def snippet(text: str, terms, limit: int = SNIPPET_CHARS, around: str | None = None) -> str:
+    """The passage trimmed to about `limit` characters around a sentence: `around` when given (search
+    passes the sentence that answers, index/moments.py), else the one sharing most query words."""
     text = " ".join(text.split())
     if len(text) <= limit:
         return text
-    span = best_sentence(text, terms)
-    start = span[0] if span else 0
-    # Start a little before the sentence when it would otherwise end the snippet early.
+    found = text.find(" ".join(around.split())) if around else -1
+    if found >= 0:
+        start = found
+    else:
+        span = best_sentence(text, terms)
+        start = span[0] if span else 0
+    # Start a little before the sentence when it would otherwise end the snippet early, at a word:
+    # the next one, so that the passage's end (and the sentence) still fits.
     start = max(0, min(start, len(text) - limit))
-    if start:
-        space = text.rfind(" ", 0, start + 1)
-        start = space + 1 if space > start - 40 else start
+    if start and text[start - 1] != " ":
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < start + 40 else start
     piece = text[start : start + limit]
     if start + limit < len(text):
         cut = piece.rfind(" ")

@@ -47,7 +47,8 @@ class KnowledgeBase:
         if readonly and not (self.data_dir / DB_FILE).exists():
             raise StoreError(f"no knowledge base in {self.data_dir} yet: run `clout ingest` first")
         self.store = Store(self.data_dir / DB_FILE, readonly=readonly)
-        self.embedder = embedder or Embedder()
+        # This store's sentence vectors are read before the model is asked (a view: the model and caches are shared).
+        self.embedder = (embedder or Embedder()).reading(self.store.sentence_vectors)
         self.readonly = readonly
         self.notices: list[str] = []
         self._check_model()
@@ -154,6 +155,7 @@ class KnowledgeBase:
             people=doc.people,
             chapters=chapters,
             chapter_origin=origin,
+            sentences=(prepared.sentence_keys, prepared.sentence_vectors),
         )
         self.mirror.stored(removed, added, vectors)
         # Committed apart from the document: a crash between the two leaves its passages ranked by their
@@ -209,6 +211,18 @@ class KnowledgeBase:
             after = rows[-1][0]
         self.store.set_meta(windows=WINDOWS_METHOD)
         return done
+    def fill_sentences(self) -> int:
+        """Embed and store the sentence vectors of documents stored before Clout kept them (schema 4), so
+        search stops running the model on their passages; returns how many documents it did."""
+        from .sentences import embedded, to_embed
+
+        todo = self.store.documents_without_sentences()
+        for doc_id in todo:
+            doc = self.store.document(doc_id)
+            chunks = self.store.document_chunks(doc_id)
+            if doc is not None:
+                self.store.put_sentences(doc_id, *embedded(to_embed(doc, chunks), self.embedder))
+        return len(todo)
 
     def stats(self) -> dict:
         counts = self.store.counts()

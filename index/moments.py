@@ -12,6 +12,7 @@ import numpy as np
 
 from clout.sentences import ends_sentence
 
+from .sentences import with_pairs
 from .terms import content_stems
 
 # Shared words count for less than meaning: a sentence can answer without repeating the question.
@@ -27,27 +28,40 @@ def lexical_scores(texts: Sequence[str], query: str) -> np.ndarray:
     return np.array([len(wanted & content_stems(t)) / len(wanted) for t in texts], dtype=float)
 
 
+def segment_scores(
+    texts: Sequence[str],
+    query: str,
+    query_vector: np.ndarray | None = None,
+    embed: Callable[[list[str]], np.ndarray] | None = None,
+    pairs: bool = True,
+) -> np.ndarray:
+    """How well each text (a segment, a sentence) answers the query: meaning plus shared words.
+
+    A sentence the transcriber split in two matches best as the pair, so with `pairs` each text is
+    also scored together with the next one, and a text scores the better of the two.
+    """
+    if not texts:
+        return np.zeros(0)
+    scored = with_pairs(texts) if pairs else list(texts)
+    scores = LEXICAL_WEIGHT * lexical_scores(scored, query)
+    if query_vector is not None and embed is not None:
+        vectors = np.asarray(embed(scored), dtype=np.float32)
+        scores = scores + vectors @ np.asarray(query_vector, dtype=np.float32).reshape(-1)
+    best = scores[: len(texts)].copy()
+    if pairs:
+        n = len(texts) - 1
+        best[:n] = np.maximum(best[:n], scores[len(texts) :] - PAIR_PENALTY)
+    return best
+
+
 def best_segment(
     segments: Sequence[tuple[float, float, str]],
     query: str,
     query_vector: np.ndarray | None = None,
     embed: Callable[[list[str]], np.ndarray] | None = None,
 ) -> int:
-    """Index of the segment that best answers the query (the first on ties).
-
-    A sentence the transcriber split in two matches best as the pair, so each segment is also
-    scored together with the next one, and a segment scores the better of the two.
-    """
-    singles = [s[2] for s in segments]
-    pairs = [f"{a[2]} {b[2]}" for a, b in zip(segments, segments[1:])]
-    texts = singles + pairs
-    scores = LEXICAL_WEIGHT * lexical_scores(texts, query)
-    if query_vector is not None and embed is not None:
-        vectors = np.asarray(embed(texts), dtype=np.float32)
-        scores = scores + vectors @ np.asarray(query_vector, dtype=np.float32).reshape(-1)
-    best = scores[: len(singles)].copy()
-    best[: len(pairs)] = np.maximum(best[: len(pairs)], scores[len(singles) :] - PAIR_PENALTY)
-    return int(np.argmax(best))
+    """Index of the segment that best answers the query (the first on ties), scored alone and with the next."""
+    return int(np.argmax(segment_scores([s[2] for s in segments], query, query_vector, embed)))
 
 
 def best_start(
@@ -71,4 +85,4 @@ def best_start(
     return float(segments[i][0])
 
 
-__all__ = ["best_start", "best_segment", "lexical_scores"]
+__all__ = ["best_start", "best_segment", "segment_scores", "lexical_scores"]

@@ -1,4 +1,6 @@
-"""What indexing a document costs, done apart from storing it: its chunks, their vectors, its chapters.
+"""What indexing a document costs, done apart from storing it: its chunks, their vectors, its chapters,
+the vectors of the sentences query time scores (index/sentences.py) and of the windows semantic
+search rescores by (index/windows.py).
 
 A pure function of a Document and the embedder, so it can run wherever the document was loaded (a
 Ray worker) and be handed to the one writer; `KnowledgeBase.add` runs it itself when given nothing.
@@ -13,6 +15,7 @@ from clout.document import EPISODE, Chapter, Chunk, Document
 
 from .chapters import make_chapters
 from .chunk import chunk_document
+from .sentences import embedded, to_embed
 from .windows import embed_windows
 
 
@@ -25,6 +28,9 @@ class Prepared:
     vectors: np.ndarray
     chapters: list[Chapter] = field(default_factory=list)
     chapter_origin: str = "publisher"
+    # Keys (int64) and float16 vectors of the passages' sentences: what search scores to choose what a hit shows.
+    sentence_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    sentence_vectors: np.ndarray | None = None
     # Per chunk, its window vectors for semantic search's second stage, or None (index/windows.py).
     windows: list = field(default_factory=list)
 
@@ -39,7 +45,9 @@ def prepare(doc: Document, embedder) -> Prepared:
     chapters, origin = doc.chapters, "publisher"
     if doc.kind == EPISODE and not chapters and chunks:
         chapters, origin = make_chapters(doc.segments, chunks, vectors, embedder.encode), "made"
-    return Prepared(doc.content_hash, chunks, vectors, chapters, origin, windows=embed_windows(chunks, embedder))
+    keys, sentence_vectors = embedded(to_embed(doc, chunks), embedder)
+    return Prepared(doc.content_hash, chunks, vectors, chapters, origin, keys, sentence_vectors,
+                    windows=embed_windows(chunks, embedder))
 
 
 def recorded_only(doc: Document, dim: int) -> Prepared:

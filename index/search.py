@@ -271,11 +271,15 @@ def facets(kb, query: str, mode: str = DEFAULT_MODE, filters: Filters | None = N
 
 
 def _hit(kb, chunk, score: float, query: Query, speaker: str = "") -> Hit | None:
-    doc = kb.store.document(chunk.document_id, segments=False)  # an episode's, when needed, in _episode_start
+    doc = kb.store.document_shown(chunk.document_id)  # an episode's segments, when needed, in _episode_start
     if doc is None:
         return None
-    shown = snippet(chunk.text, query.terms)
-    start, who = _episode_start(kb, doc, chunk, query, speaker)
+    start, who, centre = _episode_start(kb, doc, chunk, query, speaker)
+    if doc.kind != "episode":  # the snippet is centred on the sentence that answers (index/shown.py)
+        from .shown import answering_sentence, query_vector
+
+        centre = answering_sentence(kb, chunk.text, query.text, query_vector(kb, query.text))
+    shown = snippet(chunk.text, query.terms, around=centre)
     return Hit(
         doc_id=doc.id, title=doc.title, kind=doc.kind, source=doc.source, url=doc.url,
         text=chunk.text, snippet=shown, start=start, end=chunk.end, score=score,
@@ -285,21 +289,14 @@ def _hit(kb, chunk, score: float, query: Query, speaker: str = "") -> Hit | None
     )
 
 
-def _episode_start(kb, doc, chunk, query: Query, speaker: str = "") -> tuple[float | None, str]:
+def _episode_start(kb, doc, chunk, query: Query, speaker: str = "") -> tuple[float | None, str, str | None]:
     """The second to play an episode passage from (where its best-matching sentence begins; with a
-    speaker filter, the best of that speaker's sentences), and who speaks there."""
+    speaker filter, the best of that speaker's sentences), who speaks there, and that segment's text."""
     if doc.kind != "episode" or chunk.start is None:
-        return chunk.start, ""
-    from .moments import best_start
+        return chunk.start, "", None
+    from .shown import episode_moment, query_vector
 
-    inside = [s for s in kb.store.segments(doc.id) if s.end > chunk.start and s.start < chunk.end]
-    if speaker:
-        inside = [s for s in inside if s.speaker.lower() == speaker.lower()] or inside
-    moment = best_start([(s.start, s.end, s.text) for s in inside], query.text, kb.embedder.encode_query(query.text),
-                        kb.embedder.encode_sentences)
-    start = chunk.start if moment is None else moment
-    who = next((s.speaker for s in inside if s.start >= start - 1e-6), inside[0].speaker if inside else "")
-    return start, who
+    return episode_moment(kb, doc.id, chunk, query.text, query_vector(kb, query.text), speaker)
 
 
 def results_json(query: str, hits: list[Hit], searched_for: str | None = None, **extra) -> dict:

@@ -51,9 +51,14 @@ def stems(words) -> set[str]:
     return {stem(w) for w in words if len(w) > 1}
 
 
-def content_stems(text: str) -> set[str]:
+def content_stems(text: str) -> frozenset[str]:
     """Stems of the words of `text` that carry meaning: no function words, none under three letters."""
-    return {stem(w) for w in WORD.findall(text.lower()) if len(w) > 2 and w not in STOPWORDS}
+    return _content_stems(text)
+
+
+@lru_cache(maxsize=32768)  # every sentence of every shown passage is scored for each query that shows it
+def _content_stems(text: str) -> frozenset[str]:
+    return frozenset(stem(w) for w in WORD.findall(text.lower()) if len(w) > 2 and w not in STOPWORDS)
 
 
 __all__ = ["stem", "stems", "content_stems", "STOPWORDS", "WORD"]

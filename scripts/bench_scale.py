@@ -8,7 +8,8 @@ embedded once with the real model, and a chunk's vector is the normalised sum of
 vectors plus a little noise, so a query about a sentence finds the chunks that contain it. Stores are
 written in bulk through the store's bulk loader and index/vectors.py (not the embedder),
 served by `clout serve` in a subprocess, and queried with distinct queries (no cache hits) from 1
-and from 8 concurrent clients. It prints one line per size and, with --out, writes the figures.
+and from 8 concurrent clients. Every 5th document is an episode with timed sentence segments, so hits
+choose a moment to play as real episode hits do, and the sentence vectors ingest stores are stored too. It prints one line per size and, with --out, writes the figures.
 """
 from __future__ import annotations
 
@@ -38,10 +39,15 @@ SHARED = Path(os.environ.get("CLOUT_SHARED_DIR", ROOT.parent / "shared"))
 from clout.index.embed import Embedder  # noqa: E402
 from clout.sentences import split  # noqa: E402
 from clout.index.kb import DB_FILE, KnowledgeBase  # noqa: E402
+from clout.index.sentences import STORED_DTYPE, key as sentence_key, passage_sentences  # noqa: E402
 from clout.index.store import Store  # noqa: E402
 from clout.index.vectors import VectorIndex  # noqa: E402
 
 CHUNKS_PER_DOC = 10
+# Every 5th document is an episode: its passages are timed, its sentences are segments, and a hit on
+# one chooses the moment to play (index/moments.py), the costlier kind of hit.
+EPISODE_EVERY = 5
+SPEECH_CHARS_PER_S = 15.0
 SENTENCES_PER_CHUNK = (3, 6)
 BATCH = 20_000
 
@@ -79,7 +85,33 @@ def queries_from(pool: list[str], n: int, rng: random.Random) -> list[str]:
     return sorted(out)
 
 
+def pool_embeddings(embedder, pool: list[str], work: Path) -> np.ndarray:
+    """The pool's sentence vectors, kept in the work folder between runs (the same sentences, the same model)."""
+    digest = hashlib.sha256("\n".join([embedder.name, *pool]).encode()).hexdigest()[:16]
+    cached = work / f"pool-{digest}.npy"
+    if cached.exists():
+        return np.load(cached)
+    vectors = embedder.encode(pool, batch_size=64)
+    np.save(cached, vectors)
+    return vectors
+
+
 # -- building ---------------------------------------------------------------------------------
+def sentence_rows(doc_id: int, text: str, segments, pool, sentence_index, pool_vectors, fallback) -> list[tuple]:
+    """The sentence_vectors rows ingest would store for one passage (index/sentences.py): its sentences
+    (the pool's own vectors; the passage's where the splitter joined two), and for an episode each
+    segment with the next (the normalised sum of the two: synthetic, as the chunk vectors are)."""
+    rows = {}
+    for sentence in passage_sentences(text):
+        i = sentence_index.get(sentence)
+        rows[sentence_key(sentence)] = pool_vectors[i] if i is not None else fallback
+    if segments is not None:
+        for a, b in zip(segments, segments[1:]):
+            pair = pool_vectors[a] + pool_vectors[b]
+            rows[sentence_key(f"{pool[a]} {pool[b]}")] = pair / np.linalg.norm(pair)
+    return [(k, doc_id, v.astype(STORED_DTYPE).tobytes()) for k, v in rows.items()]
+
+
 def build_store(directory: Path, n_chunks: int, pool: list[str], pool_vectors: np.ndarray, embedder, seed: int) -> dict:
     """A knowledge base of n_chunks chunks in `directory`, written in bulk; returns timings and sizes."""
     if directory.exists():
@@ -88,8 +120,9 @@ def build_store(directory: Path, n_chunks: int, pool: list[str], pool_vectors: n
     kb = KnowledgeBase(directory, embedder=embedder)  # creates the schema and records the model
     store = kb.store
     started = time.perf_counter()
-    doc_id = chunk_id = 0
+    doc_id = chunk_id = sentences_stored = 0
     now = time.time()
+    sentence_index = {text: i for i, text in enumerate(pool)}
     while chunk_id < n_chunks:
         size = min(BATCH, n_chunks - chunk_id)
         counts = rng.integers(SENTENCES_PER_CHUNK[0], SENTENCES_PER_CHUNK[1] + 1, size)
@@ -98,23 +131,35 @@ def build_store(directory: Path, n_chunks: int, pool: list[str], pool_vectors: n
         vectors = np.stack([pool_vectors[p].sum(axis=0) for p in picks])
         vectors += 0.02 * rng.standard_normal(vectors.shape).astype(np.float32)
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-        docs, chunks = [], []
+        docs, chunks, segments, stored = [], [], [], []
         for start in range(0, size, CHUNKS_PER_DOC):
             doc_id += 1
             part = texts[start : start + CHUNKS_PER_DOC]
+            episode = doc_id % EPISODE_EVERY == 0
             title = pool[int(rng.integers(0, len(pool)))][:80]
             body = "\n\n".join(part)
             docs.append((
-                doc_id, f"bench://doc/{doc_id}", "article", title, "", "", "bench.example", f"https://bench.example/{doc_id}",
-                "en", "", "", None, hashlib.sha256(body.encode()).hexdigest(), body, "{}", now, now,
+                doc_id, f"bench://doc/{doc_id}", "episode" if episode else "article", title, "", "", "bench.example",
+                f"https://bench.example/{doc_id}", "en", "", f"https://bench.example/{doc_id}.mp3" if episode else "",
+                None, hashlib.sha256(body.encode()).hexdigest(), body, "{}", now, now,
             ))
-            offset = 0
+            offset, second = 0, 0.0
             for position, text in enumerate(part):
                 chunk_id += 1
                 vector = vectors[start + position]
-                chunks.append((chunk_id, doc_id, position, text, title, offset, offset + len(text), vector.astype("<f4").tobytes()))
+                begins = second
+                if episode:  # each sentence of the passage is a timed segment, spoken at an even pace
+                    for i in picks[start + position]:
+                        length = len(pool[i]) / SPEECH_CHARS_PER_S
+                        segments.append((doc_id, len(segments), second, second + length, pool[i], "Speaker 1"))
+                        second += length
+                chunks.append((chunk_id, doc_id, position, text, title, offset, offset + len(text),
+                               vector.astype("<f4").tobytes(), begins if episode else None, second if episode else None))
+                stored += sentence_rows(doc_id, text, picks[start + position] if episode else None, pool, sentence_index,
+                                        pool_vectors, vector)
                 offset += len(text) + 2
-        store.bulk_load(docs, chunks)
+        store.bulk_load(docs, chunks, segments, stored)
+        sentences_stored += len(stored)
     store.checkpoint()
     store_seconds = time.perf_counter() - started
     started = time.perf_counter()
@@ -123,6 +168,7 @@ def build_store(directory: Path, n_chunks: int, pool: list[str], pool_vectors: n
     index_seconds = time.perf_counter() - started
     kb.close()
     return {
+        "sentence_vectors": sentences_stored,
         "store_build_s": round(store_seconds, 1),
         "index_build_s": round(index_seconds, 1),
         "structure": index.kind,
@@ -263,7 +309,9 @@ def bench_size(n: int, work: Path, pool, pool_vectors, embedder, query_pool, reb
     server = Server(directory)
     figures["server_start_s"] = round(time.perf_counter() - started, 1)
     try:
-        run_clients(server.port, query_pool[:20], 1)  # warm-up: model, caches, first pages
+        # Warm-up: model, caches, first pages, and the spelling dictionary (built once per store
+        # generation, on the first word the collection does not hold: a typo).
+        run_clients(server.port, query_pool[:20] + ["stakeholdr mapping"], 1)
         figures["one_client"] = run_clients(server.port, query_pool[100 : 100 + per_client], 1)
         figures["eight_clients"] = run_clients(server.port, query_pool[400 : 400 + 8 * per_client], 8)
         figures["server_rss_mb"] = rss_mb(server.proc.pid)
@@ -286,7 +334,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     embedder = Embedder()
     pool = sentences()
     started = time.perf_counter()
-    pool_vectors = embedder.encode(pool, batch_size=64)
+    pool_vectors = pool_embeddings(embedder, pool, args.work)
     print(f"{len(pool)} real sentences embedded in {time.perf_counter() - started:.0f} s; cores: {os.cpu_count()}", flush=True)
     query_pool = queries_from(pool, 1200, random.Random(1))
     results = []
@@ -301,6 +349,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
             f"8 clients p50/p95/p99 {eight['p50_ms']}/{eight['p95_ms']}/{eight['p99_ms']} ms {eight['qps']} q/s  "
             f"errors {one['errors'] + eight['errors']}  RSS {figures['server_rss_mb']} MB  "
             f"build {figures.get('store_build_s', '-')} s store + {figures.get('index_build_s', '-')} s index  "
+            f"{figures.get('sentence_vectors', '?')} sentence vectors  "
             f"disk {figures['disk_mb']} MB  (load average {figures['load_average']})",
             flush=True,
         )

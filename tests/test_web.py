@@ -179,7 +179,8 @@ def test_pages_forbid_inline_script_and_framing(client, url):
 # -- scraped text ----------------------------------------------------------------------------------
 
 def test_scraped_markup_is_shown_as_text_on_results_and_document_pages(client, app):
-    pages = [client.get("/?q=" + quote("stakeholder payload map")).text,
+    # The query asks for the last sentence, where the source wrote its own <mark> tags: the snippet shows it.
+    pages = [client.get("/?q=" + quote("share the stakeholder payload map with your sponsor")).text,
              client.get(f"/documents/{doc_id(app, 'test:article/payload')}").text]
     for html in pages:
         assert "&lt;script&gt;window.__pwned" in html

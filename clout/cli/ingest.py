@@ -59,6 +59,8 @@ def ingest(state, sources, limit, since, same_site, max_depth, dry_run, whisper_
                 progress.done(outcome.line(), failed=outcome.status == FAILED)
             if not dry_run and (filled := kb.fill_windows()):
                 click.echo(f"embedded the windows of {filled} passages stored before Clout kept them", err=True)
+            if not dry_run and (filled := kb.fill_sentences()):
+                click.echo(f"stored the sentence vectors of {filled} documents ingested before Clout kept them", err=True)
     except KeyboardInterrupt:
         click.echo("interrupted: what was done is saved; run the same command again to continue", err=True)
         raise SystemExit(130)

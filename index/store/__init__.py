@@ -1,7 +1,7 @@
 """The SQLite store, the one place Clout writes SQL: documents, chunks, full-text index, transcripts, sources.
 
-One module per family of tables (documents.py, episodes.py, passages.py, transcripts.py, sources.py, keys.py,
-windows.py) adds its
+One module per family of tables (documents.py, episodes.py, passages.py, sentences.py, transcripts.py, sources.py,
+keys.py, windows.py) adds its
 methods to `Store`; database.py holds the connection, the transactions and the generation they bump;
 backup.py copies a store file whole. Everything else reads and writes through `Store` and gets back
 Documents, ChunkRows and Sources, never rows.
@@ -13,12 +13,14 @@ from .documents import ChunkRow, DocumentTables, StoredDocument
 from .episodes import EpisodeTables
 from .keys import KeyRow, KeyTables
 from .passages import PassageQueries
+from .sentences import SentenceTable
 from .sources import Source, SourceTables
 from .transcripts import TranscriptTable
 from .windows import WindowTable
 
 
-class Store(DocumentTables, EpisodeTables, PassageQueries, TranscriptTable, SourceTables, KeyTables, WindowTable, Database):
+class Store(DocumentTables, EpisodeTables, PassageQueries, SentenceTable, TranscriptTable, SourceTables, KeyTables,
+            WindowTable, Database):
     """One data directory's clout.db."""
 
     def counts(self) -> dict:

@@ -13,12 +13,15 @@ from clout.document import Document, Segment
 
 from .database import StoreError
 from .episodes import PUBLISHER, write_episode
+from .sentences import write_sentences
 
 DOCUMENT_FIELDS = (
     "source", "kind", "title", "author", "date", "site", "url", "language", "description",
     "audio_url", "duration", "content_hash", "text",
 )
 _CHUNK_COLUMNS = "id, document_id, position, text, context, char_start, char_end, start, end"
+_SHOWN_COLUMNS = ("id, source, kind, title, author, date, site, url, language, description, audio_url, duration, "
+                  "content_hash, '' AS text, duplicate_of, extra, added_at, updated_at")
 _BATCH = 500  # ids per IN (...) list: well under SQLite's limit on bound parameters
 
 
@@ -66,6 +69,14 @@ class DocumentTables:
         if not -(2**63) <= doc_id < 2**63:  # no SQLite rowid is this large; binding it would overflow
             return None
         return self._stored(self.db.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone(), segments)
+
+    def document_shown(self, doc_id: int) -> StoredDocument | None:
+        """The document as a search hit shows it: without its text, segments, people or chapters (a
+        long document's text was most of what reading ten hits' documents cost)."""
+        if not -(2**63) <= doc_id < 2**63:
+            return None
+        row = self.db.execute(f"SELECT {_SHOWN_COLUMNS} FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        return self._stored(row, segments=False, details=False)
 
     def document_by_source(self, source: str, segments: bool = True) -> StoredDocument | None:
         return self._stored(self.db.execute("SELECT * FROM documents WHERE source = ?", (source,)).fetchone(), segments)
@@ -119,14 +130,15 @@ class DocumentTables:
             )
         ]
 
-    def _stored(self, row: sqlite3.Row | None, segments: bool) -> StoredDocument | None:
+    def _stored(self, row: sqlite3.Row | None, segments: bool, details: bool = True) -> StoredDocument | None:
         if row is None:
             return None
+        episode = details and row["kind"] == "episode"
         return StoredDocument(
             **{name: row[name] for name in _DOCUMENT_ATTRS},
             segments=self.segments(row["id"]) if segments else [],
-            people=self.people(row["id"]) if row["kind"] == "episode" else [],
-            chapters=self.chapters(row["id"]) if row["kind"] == "episode" else [],
+            people=self.people(row["id"]) if episode else [],
+            chapters=self.chapters(row["id"]) if episode else [],
             extra=json.loads(row["extra"] or "{}"),
             id=row["id"], stored_hash=row["content_hash"], duplicate_of=row["duplicate_of"],
             added_at=row["added_at"], updated_at=row["updated_at"],
@@ -145,20 +157,22 @@ class DocumentTables:
         people=(),
         chapters=(),
         chapter_origin: str = PUBLISHER,
+        sentences: tuple[np.ndarray, np.ndarray | None] | None = None,
     ) -> tuple[int, list[int], list[int]]:
-        """Insert or replace a document with its chunks (and an episode's people and chapters), in one transaction.
+        """Insert or replace a document with its chunks (and an episode's people and chapters, and the
+        (keys, vectors) of its passages' sentences), in one transaction.
 
         Returns (document id, ids of the chunks added, ids of the chunks it replaced); StoreError when
         SQLite cannot write (disk full, read-only), and then nothing of it is stored.
         """
         try:
             return self._put_document(fields, chunks, vectors, segments, fingerprint, duplicate_of, extra,
-                                      people, chapters, chapter_origin)
+                                      people, chapters, chapter_origin, sentences)
         except sqlite3.OperationalError as e:  # the transaction rolled back
             raise StoreError(f"cannot store {fields['source']} in {self.path.parent} ({e})") from None
 
     def _put_document(self, fields, chunks, vectors, segments, fingerprint, duplicate_of, extra,
-                      people=(), chapters=(), chapter_origin=PUBLISHER):
+                      people=(), chapters=(), chapter_origin=PUBLISHER, sentences=None):
         now = time.time()
         values = [fields.get(k, "") if k != "duration" else fields.get(k) for k in DOCUMENT_FIELDS]
         with self.transaction() as db:
@@ -205,6 +219,7 @@ class DocumentTables:
                 added.append(cur.lastrowid)
             write_episode(db, doc_id, people, chapters, chapter_origin,
                           [(i, tuple(c.get("speakers", ()))) for i, c in zip(added, chunks)])
+            write_sentences(db, doc_id, *(sentences or (np.zeros(0, np.int64), None)))
         return doc_id, added, removed
 
     def touch_document(self, doc_id: int, extra: dict) -> None:
@@ -217,15 +232,19 @@ class DocumentTables:
         with self.transaction() as db:
             removed = [r[0] for r in db.execute("SELECT id FROM chunks WHERE document_id = ?", (doc_id,))]
             _delete_chunks(db, removed)
+            write_sentences(db, doc_id, np.zeros(0, np.int64), None)  # what ON DELETE CASCADE would do, said plainly
             db.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
         return removed
 
-    def bulk_load(self, documents: list[tuple], chunks: list[tuple]) -> None:
+    def bulk_load(self, documents: list[tuple], chunks: list[tuple], segments: list[tuple] = (),
+                  sentences: list[tuple] = ()) -> None:
         """Benchmarks only: ready-made rows in one transaction, with no chunking, embedding or duplicate check.
 
         documents: (id, source, kind, title, author, date, site, url, language, description, audio_url,
         duration, content_hash, text, extra, added_at, updated_at); chunks: (id, document_id, position,
-        text, context, char_start, char_end, vector bytes), the context indexed as the full-text title.
+        text, context, char_start, char_end, vector bytes, start, end), the context indexed as the
+        full-text title; segments: (document_id, position, start, end, text, speaker) of episodes;
+        sentences: (key, document_id, float16 vector bytes).
         """
         with self.transaction() as db:
             db.executemany(
@@ -235,11 +254,16 @@ class DocumentTables:
                 documents,
             )
             db.executemany(
-                "INSERT INTO chunks (id, document_id, position, text, context, char_start, char_end, vector) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO chunks (id, document_id, position, text, context, char_start, char_end, vector, start, end) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 chunks,
             )
             db.executemany("INSERT INTO chunks_fts (rowid, text, title) VALUES (?, ?, ?)", [(c[0], c[3], c[4]) for c in chunks])
+            db.executemany(
+                "INSERT INTO segments (document_id, position, start, end, text, speaker) VALUES (?, ?, ?, ?, ?, ?)",
+                segments,
+            )
+            db.executemany("INSERT OR IGNORE INTO sentence_vectors (key, document_id, vector) VALUES (?, ?, ?)", sentences)
 
     # -- chunks ------------------------------------------------------------------------------
     def chunk_ids(self) -> np.ndarray:

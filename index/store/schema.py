@@ -3,7 +3,8 @@ from __future__ import annotations
 
 # 2: who speaks (segments.speaker, chunk_speakers), an episode's people and chapters, voiceprints.
 # 3: API keys (keys), stored as hashes.
-SCHEMA_VERSION = 3
+# 4: sentence vectors of passages (sentence_vectors), stored at ingest for search to score.
+SCHEMA_VERSION = 4
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -118,6 +119,16 @@ CREATE TABLE IF NOT EXISTS chunk_windows (
     chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE,
     vectors BLOB NOT NULL
 );
+-- float16 vectors of passage sentences, by a hash of the text (index/sentences.py); one row per
+-- document holding the text, so removing a document removes its own, and a shared sentence stays.
+-- A rowid table: rows of 800 bytes are appended, and only the small (key, document) index is sorted.
+CREATE TABLE IF NOT EXISTS sentence_vectors (
+    key INTEGER NOT NULL,
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    vector BLOB NOT NULL,
+    UNIQUE (key, document_id)
+);
+CREATE INDEX IF NOT EXISTS sentence_vectors_document ON sentence_vectors(document_id);
 CREATE TABLE IF NOT EXISTS keys (
     name TEXT PRIMARY KEY,
     scope TEXT NOT NULL,               -- 'search' or 'admin'
@@ -134,4 +145,5 @@ CREATE TABLE IF NOT EXISTS keys (
 MIGRATIONS = {
     2: ("ALTER TABLE segments ADD COLUMN speaker TEXT NOT NULL DEFAULT ''",),
     3: (),  # a new table only: SCHEMA's CREATE TABLE IF NOT EXISTS adds it after the migration
+    4: (),  # likewise; documents stored before it have no sentence vectors, and search embeds theirs
 }

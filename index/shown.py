@@ -1,0 +1,49 @@
+"""What a hit shows of its passage: the sentence that answers (the snippet's centre) and, in an episode, the moment to play.
+
+Both are chosen by one scorer, index/moments.py (meaning plus shared words), over vectors the store
+holds from ingest (index/sentences.py), so choosing costs a lookup, not a run of the model.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .embed import EmbedderError
+from .highlight import SNIPPET_CHARS
+from .moments import best_start, segment_scores
+from .sentences import passage_sentences, segments_inside
+
+
+def query_vector(kb, text: str):
+    """The query's vector, or None when the model cannot be had: a search by words alone still shows
+    its hits, with sentences chosen by shared words only."""
+    try:
+        return kb.embedder.encode_query(text)
+    except EmbedderError:
+        return None
+
+
+def answering_sentence(kb, text: str, query: str, query_vector) -> str | None:
+    """The passage's sentence that best answers the query; None when the whole passage fits in a
+    snippet (there is nothing to centre, and nothing is scored)."""
+    if len(" ".join(text.split())) <= SNIPPET_CHARS:
+        return None
+    sentences = passage_sentences(text)
+    if not sentences:
+        return None
+    scores = segment_scores(sentences, query, query_vector, kb.embedder.encode_sentences, pairs=False)
+    return sentences[int(np.argmax(scores))]
+
+
+def episode_moment(kb, doc_id: int, chunk, query: str, query_vector, speaker: str = "") -> tuple[float | None, str, str | None]:
+    """(second to play from, who speaks there, the text of the segment there) for an episode passage:
+    where its best-matching sentence begins; with a speaker filter, the best of that speaker's sentences."""
+    inside = segments_inside(kb.store.segments(doc_id), chunk.start, chunk.end)
+    if speaker:
+        inside = [s for s in inside if s.speaker.lower() == speaker.lower()] or inside
+    moment = best_start([(s.start, s.end, s.text) for s in inside], query, query_vector, kb.embedder.encode_sentences)
+    start = chunk.start if moment is None else moment
+    at = next((s for s in inside if s.start >= start - 1e-6), inside[0] if inside else None)
+    return start, (at.speaker if at else ""), (at.text if at and moment is not None else None)
+
+
+__all__ = ["answering_sentence", "episode_moment", "query_vector"]
