@@ -9,6 +9,7 @@ from clout.index.search import facets, search, searched_for
 from clout.index.vocabulary import MAX_QUERY_CHARS, SearchError
 
 from .analytics import searched
+from .card import card
 from .params import DOC_ID, SearchParams, parse_search
 from .present import article_paragraphs, clock, safe_highlight, text_fragment, turns
 
@@ -65,12 +66,14 @@ def results_context(params: SearchParams) -> dict:
     more = len(hits) > size
     hits = hits[:size]
     searched(params, hits)
+    answer = _answer(params, hits) if params.q and hits and not params.offset else None
     counts = facets(kb, params.q, params.mode, params.filters) if params.q else {"kind": {}, "site": {}, "speaker": {}}
     return {
         "params": params,
         "query": params.q,
         "searched_for": searched_for(kb, params.q) if params.q else None,
         "hits": [(hit, hit_links(hit)) for hit in hits],
+        "answer_card": card(answer),
         "facets": counts,
         "more_url": search_url(params, offset=params.offset + size) if more else "",
         "more_fragment_url": search_url(params, "pages.results", offset=params.offset + size) if more else "",
@@ -78,6 +81,10 @@ def results_context(params: SearchParams) -> dict:
         "examples": EXAMPLES,
         "labels": {"article": "Articles", "episode": "Episodes"},
     }
+
+
+def _answer(params, hits):
+    return None  # wired to the backend's answer once it lands
 
 
 def _params():
