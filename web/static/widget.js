@@ -178,9 +178,9 @@ blockquote::before{content:"“"}blockquote::after{content:"”"}
         if (ticket === this.ticket) this.show([], "Search is not available on this page.");
       }
     }
-    // Where a quote or a result links: its own http(s) URL (a quote's is a deep link), else Clout's page for it.
+    // Where a quote or a result links: its own http(s) URL (a quote's is a deep link, perhaps a path on Clout), else Clout's page for it.
     link(hit, deep) {
-      const ep = hit.kind === "episode", url = safeUrl(hit.url);
+      const ep = hit.kind === "episode", url = safeUrl(hit.url) || (deep && /^\/(?![/\\])/.test(hit.url || "") ? this.endpoint + hit.url : "");
       return (deep || !ep) && url ? url + (deep ? "" : fragment(hit.text)) : `${this.endpoint}/documents/${+hit.doc_id}${ep ? "?t=" + Math.floor(hit.start || 0) : ""}`;
     }
     // The answer card: each quote as text, who said it and when, its link, ▶ for an episode, and "Copy citation".
