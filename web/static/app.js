@@ -59,15 +59,24 @@
   });
 
   // "Copy citation" on the answer card: the quote, who said it where and when, and the link, with a word that it worked.
-  // The button stays hidden where the page cannot write to the clipboard (no script, or not a secure context).
-  const copyButtons = () => document.querySelectorAll(".answer button.copy").forEach((b) => { b.hidden = !navigator.clipboard; });
+  // Without script the button would do nothing, so it is hidden until now. Served over plain http (no
+  // clipboard API there), a selected, unseen textarea and execCommand still copy.
+  const copyButtons = () => document.querySelectorAll(".answer button.copy").forEach((b) => { b.hidden = false; });
+  const copyText = (text, button) => navigator.clipboard ? navigator.clipboard.writeText(text) : new Promise((done, failed) => {
+    const area = document.createElement("textarea");
+    area.value = text; area.readOnly = true; area.style.position = "fixed"; area.style.opacity = "0";
+    document.body.appendChild(area); area.select();
+    const copied = document.execCommand("copy");
+    area.remove(); button.focus();
+    if (copied) done(); else failed();
+  });
   copyButtons();
   document.addEventListener("click", (event) => {
     const button = event.target.closest(".answer button.copy");
     if (!button) return;
     const said = button.parentElement.querySelector(".copied");
     const tell = (text) => { said.textContent = text; clearTimeout(button.timer); button.timer = setTimeout(() => { said.textContent = ""; }, 4000); };
-    navigator.clipboard.writeText(button.dataset.citation).then(() => tell("Copied ✓"), () => tell("Could not copy; select the quote instead"));
+    copyText(button.dataset.citation, button).then(() => tell("Copied ✓"), () => tell("Could not copy; select the quote instead"));
   });
 
   // Timestamps on a document page seek its player.

@@ -197,8 +197,8 @@ blockquote::before{content:"“"}blockquote::after{content:"”"}
         a.addEventListener("click", () => this.send({ type: "click", doc_id: q.doc_id }));
         if (ep) { const b = el("button", "play", q.speaker ? `${q.speaker}, ${t} ▶` : "▶ " + t); b.type = "button"; b.setAttribute("aria-label", `Play the quote from ${t}`); b.addEventListener("click", () => this.play(f)); acts.append(b); }
         cp.type = "button"; ok.setAttribute("role", "status");
-        cp.addEventListener("click", () => navigator.clipboard.writeText(`“${q.text}”\n— ${[who, q.title, q.date, ep ? "at " + t : ""].filter(Boolean).join(", ")}\n${href}`)
-          .then(() => { ok.textContent = "Copied ✓"; }, () => { ok.textContent = "Could not copy"; }));
+        const cite = `“${q.text}”\n— ${[who, q.title, q.date, ep ? "at " + t : ""].filter(Boolean).join(", ")}\n${href}`, c = navigator.clipboard;
+        cp.addEventListener("click", () => (c ? c.writeText(cite) : Promise.reject()).then(() => { ok.textContent = "Copied ✓"; }, () => { ok.textContent = "Could not copy"; }));
         acts.append(cp, ok);
         f.append(meta, el("blockquote", "", q.text || ""), a, acts);
         this.ans.append(f);
