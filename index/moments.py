@@ -27,6 +27,12 @@ def lexical_scores(texts: Sequence[str], query: str) -> np.ndarray:
     return np.array([len(wanted & content_stems(t)) / len(wanted) for t in texts], dtype=float)
 
 
+def answer_scores(lexical: np.ndarray, similarity: np.ndarray | float) -> np.ndarray:
+    """How well texts answer a query, from their share of its terms and their cosine to it: the one
+    mix of words and meaning that both the moment to play and the answer card (index/answer.py) use."""
+    return LEXICAL_WEIGHT * np.asarray(lexical, dtype=float) + similarity
+
+
 def best_segment(
     segments: Sequence[tuple[float, float, str]],
     query: str,
@@ -41,10 +47,11 @@ def best_segment(
     singles = [s[2] for s in segments]
     pairs = [f"{a[2]} {b[2]}" for a, b in zip(segments, segments[1:])]
     texts = singles + pairs
-    scores = LEXICAL_WEIGHT * lexical_scores(texts, query)
+    similarity = 0.0
     if query_vector is not None and embed is not None:
         vectors = np.asarray(embed(texts), dtype=np.float32)
-        scores = scores + vectors @ np.asarray(query_vector, dtype=np.float32).reshape(-1)
+        similarity = vectors @ np.asarray(query_vector, dtype=np.float32).reshape(-1)
+    scores = answer_scores(lexical_scores(texts, query), similarity)
     best = scores[: len(singles)].copy()
     best[: len(pairs)] = np.maximum(best[: len(pairs)], scores[len(singles) :] - PAIR_PENALTY)
     return int(np.argmax(best))
@@ -71,4 +78,4 @@ def best_start(
     return float(segments[i][0])
 
 
-__all__ = ["best_start", "best_segment", "lexical_scores"]
+__all__ = ["best_start", "best_segment", "lexical_scores", "answer_scores", "LEXICAL_WEIGHT"]
