@@ -131,7 +131,7 @@ def test_play_on_the_cards_episode_quote_starts_where_it_is_spoken(page, sites):
     episode = next((q for q in sites["answer"]["quotes"] if q["kind"] == "episode"), None)
     assert episode is not None, "the labelled question's card pairs no episode moment"
     page.goto(sites["clout"] + "/?" + urllib.parse.urlencode({"q": sites["q"]}))
-    play = page.locator(".answer a.play")
+    play = page.locator(".answer a.play-quote")
     assert play.count() == 1 and clock(episode["start"]) in play.inner_text()
     assert play.get_attribute("aria-label").startswith("Play ")
     play.focus()

@@ -12,7 +12,7 @@
   };
   const asked = () => new URLSearchParams(location.search).get("q") || "";
   document.addEventListener("click", (event) => {
-    const link = event.target.closest(".card a:not(.play), .quote a:not(.play)");
+    const link = event.target.closest(".card a:not(.play), .quote a:not(.play-quote)");
     if (link) beacon({ type: "click", doc_id: +link.closest("[data-doc]").dataset.doc, q: asked() });
   }, true);
   // Seconds heard: what timeupdate advances by in small steps (a seek is a jump, not listening).
@@ -41,7 +41,7 @@
 
   // ▶ on a result or on the answer's episode quote: an audio element there, playing from the passage's second.
   document.addEventListener("click", (event) => {
-    const play = event.target.closest("a.play");
+    const play = event.target.closest("a.play, a.play-quote");
     if (!play) return;
     event.preventDefault();
     const card = play.closest(".card, .quote");

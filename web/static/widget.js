@@ -39,7 +39,7 @@ audio{display:block;width:100%;margin-top:.4em}
 .ans{margin:.6em .6em .2em;padding:.6em .8em;border:1px solid var(--ln);border-left:4px solid var(--ac);border-radius:.6em}
 h2{margin:0 0 .2em;font-size:.72em;text-transform:uppercase;letter-spacing:.06em;color:var(--mu)}
 figure{margin:0}figure+figure{margin-top:.6em;padding-top:.6em;border-top:1px solid var(--ln)}
-blockquote{margin:.25em 0;padding-left:.6em;border-left:3px solid var(--mk);overflow-wrap:anywhere}
+blockquote{margin:.25em 0;padding-left:.6em;border-left:3px solid var(--mk);font-size:.95em;overflow-wrap:anywhere}
 blockquote::before{content:"“"}blockquote::after{content:"”"}
 .acts{display:flex;gap:.3em .6em;align-items:center;flex-wrap:wrap;margin-top:.3em}
 .cp{background:none;color:var(--ac);border:1px solid var(--ln);padding:.1em .7em;border-radius:1em;font-size:.85em}
@@ -195,7 +195,7 @@ blockquote::before{content:"“"}blockquote::after{content:"”"}
         meta.append(el("span", "b " + (ep ? "episode" : "article"), ep ? "Episode" : "Article"), el("span", "", [who, q.date].filter(Boolean).join(" · ")));
         a.href = href; a.target = "_blank"; a.rel = "noopener noreferrer";
         a.addEventListener("click", () => this.send({ type: "click", doc_id: q.doc_id }));
-        if (ep) { const b = el("button", "play", q.speaker ? `${q.speaker}, ${t} ▶` : "▶ " + t); b.type = "button"; b.setAttribute("aria-label", `Play the quote from ${t}`); b.addEventListener("click", () => this.play(f)); acts.append(b); }
+        if (ep) { const b = el("button", "play", "▶ " + t); b.type = "button"; b.setAttribute("aria-label", `Play the quote from ${t}`); b.addEventListener("click", () => this.play(f)); acts.append(b); }
         cp.type = "button"; ok.setAttribute("role", "status");
         const cite = `“${q.text}”\n— ${[who, q.title, q.date, ep ? "at " + t : ""].filter(Boolean).join(", ")}\n${href}`, c = navigator.clipboard;
         cp.addEventListener("click", () => (c ? c.writeText(cite) : Promise.reject()).then(() => { ok.textContent = "Copied ✓"; }, () => { ok.textContent = "Could not copy"; }));
