@@ -3,6 +3,8 @@ page and the fragment the page's script swaps in showing the same card."""
 from __future__ import annotations
 
 import re
+import shutil
+import sqlite3
 from html import unescape
 
 import pytest
@@ -59,3 +61,21 @@ def test_the_page_and_the_swapped_in_fragment_show_the_apis_card(client):
 def test_no_card_without_an_answer(client):
     html = client.get("/", query_string={"q": "zqxv blorptangle quuxifrage"}).text
     assert 'class="answer"' not in html and "The answer, quoted" not in html
+
+
+@pytest.mark.slow
+def test_the_analytics_record_says_whether_the_page_showed_a_card(web_data, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(web_data, data, ignore=shutil.ignore_patterns("write.lock", "analytics.db*"))
+    app = make_app(data, analytics=True)
+    client = app.test_client()
+    for q in ("they hung the satisfaction results in the restrooms", "zqxv blorptangle quuxifrage"):
+        assert client.get("/", query_string={"q": q}).status_code == 200
+    assert client.get("/results", query_string={"q": "they hung the satisfaction results in the restrooms"}).status_code == 200
+    app.extensions["clout_recorder"].flush()
+    db = sqlite3.connect(data / "analytics.db")
+    try:
+        recorded = db.execute("SELECT query, surface, answered FROM searches ORDER BY at").fetchall()
+    finally:
+        db.close()
+    assert [(surface, answered) for _, surface, answered in recorded] == [("page", 1), ("page", 0), ("page", 1)]

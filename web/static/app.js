@@ -58,6 +58,11 @@
     seekAndPlay(audio, parseFloat(play.dataset.start) || 0);
   });
 
+  // A link that acts as a button (▶) answers Space as a button does, not only Enter.
+  document.addEventListener("keydown", (event) => {
+    if (event.key === " " && event.target.matches && event.target.matches("a[role=button]")) { event.preventDefault(); event.target.click(); }
+  });
+
   // "Copy citation" on the answer card: the quote, who said it where and when, and the link, with a word that it worked.
   // Without script the button would do nothing, so it is hidden until now. Served over plain http (no
   // clipboard API there), a selected, unseen textarea and execCommand still copy.
