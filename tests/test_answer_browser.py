@@ -60,7 +60,8 @@ def sites(web_data):
     clout, clout_server = serve(make_app(web_data, {"CLOUT_PAGE_SIZE": 4}, allowed_origins=(allowed,)))
     page["html"] = HOST_PAGE.format(clout=clout)
     question = labelled(QUESTION_ID)["q"]
-    yield {"clout": clout, "allowed": allowed, "q": question, "answer": api(clout, question)["answer"]}
+    body = api(clout, question)
+    yield {"clout": clout, "allowed": allowed, "q": question, "answer": body["answer"], "results": body["results"]}
     for server in (allowed_server, clout_server):
         server.close()
 
@@ -114,6 +115,11 @@ def test_the_page_shows_the_apis_answer_as_a_card_above_the_results(page, sites)
     first = answer["quotes"][0]
     href = card.locator("a.source").first.get_attribute("href")
     assert href == first["url"] or sites["clout"] + href == first["url"]
+    # Where each quote was published: the site or show of that document's result.
+    published = {r["doc_id"]: r["site"] for r in sites["results"]}
+    for i, quote in enumerate(answer["quotes"]):
+        site = published.get(quote["doc_id"])
+        assert card.locator("figure").nth(i).locator(".meta .site").all_text_contents() == ([site] if site else [])
     page.screenshot(path=SHOTS / "answer-page-light.png", full_page=True)
     not_pwned(page)
 

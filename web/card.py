@@ -44,9 +44,11 @@ def host(source: str) -> str:
     return (urlsplit(source).hostname or "") if source.lower().startswith(("http://", "https://")) else ""
 
 
-def card(answer: dict | None) -> list[dict]:
+def card(answer: dict | None, hits=()) -> list[dict]:
     """The quotes of an answer, each with what the template needs: a link that is safe to follow (the
-    quote's deep link, else Clout's own page for the document), the audio to play, and the citation."""
+    quote's deep link, else Clout's own page for the document), where it was published (the site or show,
+    from the search's hit for that document), the audio to play, and the citation."""
+    sites = {hit.doc_id: hit.site for hit in hits}
     shown = []
     for quote in (answer or {}).get("quotes") or []:
         episode = quote.get("kind") == "episode"
@@ -56,7 +58,7 @@ def card(answer: dict | None) -> list[dict]:
         shown.append({
             "quote": quote, "episode": episode, "start": start, "link": link,
             "who": who(quote),
-            "where": quote.get("site") or host(quote.get("source") or ""),
+            "where": quote.get("site") or sites.get(quote["doc_id"]) or host(quote.get("source") or ""),
             "media": url_for("media.audio", doc_id=quote["doc_id"]) if episode else "",
             "citation": citation(quote, link),
         })

@@ -67,6 +67,7 @@ def results_context(params: SearchParams) -> dict:
     more = len(hits) > size
     # The card is the API's: chosen from the same first hits (all of them, the one past this page too).
     card_answer = answer(kb, params.q, hits) if params.q and not params.offset else None
+    answer_card = card(card_answer, hits)
     hits = hits[:size]
     searched(params, hits, card_answer)
     counts = facets(kb, params.q, params.mode, params.filters) if params.q else {"kind": {}, "site": {}, "speaker": {}}
@@ -75,7 +76,7 @@ def results_context(params: SearchParams) -> dict:
         "query": params.q,
         "searched_for": searched_for(kb, params.q) if params.q else None,
         "hits": [(hit, hit_links(hit)) for hit in hits],
-        "answer_card": card(card_answer),
+        "answer_card": answer_card,
         "facets": counts,
         "more_url": search_url(params, offset=params.offset + size) if more else "",
         "more_fragment_url": search_url(params, "pages.results", offset=params.offset + size) if more else "",

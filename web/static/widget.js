@@ -184,7 +184,7 @@ blockquote::before{content:"“"}blockquote::after{content:"”"}
       return (deep || !ep) && url ? url + (deep ? "" : fragment(hit.text)) : `${this.endpoint}/documents/${+hit.doc_id}${ep ? "?t=" + Math.floor(hit.start || 0) : ""}`;
     }
     // The answer card: each quote as text, who said it and when, its link, ▶ for an episode, and "Copy citation".
-    card(answer) {
+    card(answer, hits) {
       const quotes = (answer && answer.quotes) || [];
       this.ans.replaceChildren(...(quotes.length ? [el("h2", "", "Answer")] : []));
       this.ans.hidden = !quotes.length;
@@ -192,7 +192,8 @@ blockquote::before{content:"“"}blockquote::after{content:"”"}
         const f = el("figure"), ep = q.kind === "episode", who = (ep && q.speaker) || q.author || "", href = this.link(q, true), t = clock(q.start);
         const meta = el("div", "m"), a = el("a", "", q.title || "Untitled"), acts = el("div", "acts"), ok = el("span", "ok"), cp = el("button", "cp", "Copy citation");
         f.hit = q;
-        meta.append(el("span", "b " + (ep ? "episode" : "article"), ep ? "Episode" : "Article"), el("span", "", [who, q.date].filter(Boolean).join(" · ")));
+        const site = q.site || (hits.find((h) => h.doc_id === q.doc_id) || {}).site;
+        meta.append(el("span", "b " + (ep ? "episode" : "article"), ep ? "Episode" : "Article"), el("span", "", [site, who, q.date].filter(Boolean).join(" · ")));
         a.href = href; a.target = "_blank"; a.rel = "noopener noreferrer";
         a.addEventListener("click", () => this.send({ type: "click", doc_id: q.doc_id }));
         if (ep) { const b = el("button", "play", "▶ " + t); b.type = "button"; b.setAttribute("aria-label", `Play the quote from ${t}`); b.addEventListener("click", () => this.play(f)); acts.append(b); }
@@ -205,7 +206,7 @@ blockquote::before{content:"“"}blockquote::after{content:"”"}
       }
     }
     show(hits, message, answer) {
-      this.card(answer);
+      this.card(answer, hits);
       this.list.replaceChildren();
       this.status.textContent = message;
       hits.forEach((hit, i) => {
