@@ -14,7 +14,8 @@ holds both, in the order the search ranked their documents.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from urllib.parse import quote as percent
 
 import numpy as np
@@ -31,6 +32,8 @@ PAIR_CONFIDENT = 0.45  # a paired quote must answer too, if less surely than the
 PRIMARY_HITS = 3  # the first quote comes from one of the first results ...
 PAIR_HITS = 5  # ... the quote of the other kind from one of these
 MAX_SENTENCES = 3
+NEAR_PASSAGES = 2  # a paired document's passages read besides the one shown
+KEEP = 6  # runs kept per hit: the best answers, and candidates for pairing
 EXTRA_SENTENCE = 0.03  # a second or third sentence must earn its place
 MIN_WORDS = 6  # "Third." alone answers nothing
 HEADING_WORDS = 12  # a short line without closing punctuation is a heading (as index/chunk.py reads one)
@@ -51,6 +54,10 @@ class _Piece:
     usable: bool = True  # a heading neither answers nor joins a quote
     opens: bool = True  # begins a sentence (a caption cue may not)
     closes: bool = True
+
+    def __post_init__(self):
+        self.words = len(self.text.split())
+        self.stems = frozenset(content_stems(self.text))
 
 
 @dataclass
@@ -84,80 +91,118 @@ def answer(kb, query: str, hits: list, embed=None) -> dict | None:
 
 
 def candidates(kb, query: str, hits: list, embed=None) -> tuple[_Quote | None, list[tuple[float, _Quote]]]:
-    """The best-scoring run of the first PRIMARY_HITS hits, and every run of the other kind among the first
-    PAIR_HITS with its cosine to that best run (what `answer` thresholds, and evaluation measures)."""
+    """The best-scoring run of the first PRIMARY_HITS hits, and the best runs of each document of the other
+    kind among the first PAIR_HITS with their cosine to it (what `answer` thresholds, and evaluation measures).
+
+    A paired document is read where it comes nearest the best quote, not only in the passage the search
+    showed: an episode may make the article's point a minute away from where it matched the question.
+    """
     if not hits or not query.strip():
         return None, []
     embed = embed or kb.embedder.encode_sentences
-    pieces = _pieces(kb, hits[:PAIR_HITS])
-    texts = [p.text for ps in pieces for p in ps]
-    if not texts:
-        return None, []
     query_vector = np.asarray(kb.embedder.encode_query(query), dtype=np.float32).reshape(-1)
-    vectors = np.asarray(embed(texts), dtype=np.float32)
-    wanted = content_stems(query)
-    quotes, at = [], 0
-    for rank, (hit, ps) in enumerate(zip(hits, pieces)):
-        quotes.append(_runs(rank, hit, ps, vectors[at : at + len(ps)], query_vector, wanted))
-        at += len(ps)
-    primary = [q for qs in quotes[:PRIMARY_HITS] for q in qs]
+    wanted = frozenset(content_stems(query))
+
+    def score(ranked: list[tuple[int, object]]) -> list[_Quote]:
+        # Only the passages needed are encoded, in one batch: cold, encoding is what a card costs.
+        pieces = [_pieces(kb, hit) for _, hit in ranked]
+        texts = [p.text for ps in pieces for p in ps]
+        vectors = np.asarray(embed(texts), dtype=np.float32) if texts else np.zeros((0, query_vector.size), np.float32)
+        out, at = [], 0
+        for (rank, hit), ps in zip(ranked, pieces):
+            out += _runs(rank, hit, ps, vectors[at : at + len(ps)], query_vector, wanted)
+            at += len(ps)
+        return out
+
+    primary = score(list(enumerate(hits[:PRIMARY_HITS])))
     if not primary:
         return None, []
     best = max(primary, key=lambda q: q.score)
-    others = [(float(q.vector @ best.vector), q) for qs in quotes for q in qs if q.hit.kind != best.hit.kind]
-    return best, others
+    other = [(r, hit) for r, hit in enumerate(hits[:PAIR_HITS]) if hit.kind != best.hit.kind]
+    todo = [(r, hit) for r, hit in other if r >= PRIMARY_HITS]  # not scored yet
+    todo += [(r, near) for r, hit in other for near in _passages(kb, hit, best.vector)]
+    paired = [q for q in primary if q.hit.kind != best.hit.kind] + score(todo)
+    return best, [(float(q.vector @ best.vector), q) for q in paired]
 
 
-def _runs(rank: int, hit, pieces: list[_Piece], vectors: np.ndarray, query_vector: np.ndarray, wanted: set) -> list[_Quote]:
-    """Every run of 1..MAX_SENTENCES consecutive usable pieces of one hit, scored."""
-    stems = [content_stems(p.text) for p in pieces]
-    out = []
+def _passages(kb, hit, vector: np.ndarray) -> list:
+    """The hit as its document's NEAR_PASSAGES passages nearest `vector` (by the stored passage vectors),
+    other than the one the search showed."""
+    ids, matrix = _document_vectors(kb.store, kb.store.generation, hit.doc_id)
+    if len(ids) < 2:
+        return []
+    nearest = [int(ids[i]) for i in np.argsort(-(matrix @ vector), kind="stable")[: NEAR_PASSAGES + 1]]
+    rows = kb.store.chunks([c for c in nearest if c != hit.chunk_id][:NEAR_PASSAGES])
+    return [replace(hit, text=row.text, chunk_id=row.id, start=row.start, end=row.end) for row in rows.values()]
+
+
+@lru_cache(maxsize=256)  # per store generation, as the store's own caches are
+def _document_vectors(store, generation: int, doc_id: int) -> tuple[np.ndarray, np.ndarray]:
+    ids = [c.id for c in store.document_chunks(doc_id)]
+    found = {int(i): v for batch_ids, batch in store.vectors(ids) for i, v in zip(batch_ids, batch)}
+    ids = [i for i in ids if i in found]
+    matrix = np.stack([found[i] for i in ids]).astype(np.float32) if ids else np.zeros((0, 1), np.float32)
+    return np.array(ids, dtype=np.int64), matrix
+
+
+def _runs(rank: int, hit, pieces: tuple, vectors: np.ndarray, query_vector: np.ndarray, wanted: frozenset) -> list[_Quote]:
+    """The best KEEP runs of 1..MAX_SENTENCES consecutive usable pieces of one hit, scored."""
+    spans_ = []
     for i, first in enumerate(pieces):
         if not first.usable or not first.opens:
             continue
-        total, held, words = np.zeros_like(query_vector), set(), 0
+        words = 0
         for j in range(i, min(len(pieces), i + MAX_SENTENCES)):
-            piece = pieces[j]
-            if not piece.usable or piece.line != first.line:
+            if not pieces[j].usable or pieces[j].line != first.line:
                 break
-            total, held, words = total + vectors[j], held | stems[j], words + len(piece.text.split())
-            if words < MIN_WORDS or not piece.closes:
-                continue
-            vector = total / (np.linalg.norm(total) or 1.0)
-            lexical = len(wanted & held) / len(wanted) if wanted else 0.0
-            score = float(answer_scores(lexical, float(vector @ query_vector))) - EXTRA_SENTENCE * (j - i)
-            out.append(_quote(rank, hit, pieces[i : j + 1], score, vector))
-    return out
+            words += pieces[j].words
+            if words >= MIN_WORDS and pieces[j].closes:
+                spans_.append((i, j))
+    if not spans_:
+        return []
+    first, last = np.array(spans_).T
+    sums = np.vstack([np.zeros((1, vectors.shape[1]), np.float32), np.cumsum(vectors, axis=0)])
+    runs = sums[last + 1] - sums[first]
+    runs /= np.maximum(np.linalg.norm(runs, axis=1, keepdims=True), 1e-9)
+    if wanted:
+        held = [wanted & frozenset().union(*(pieces[k].stems for k in range(i, j + 1))) for i, j in spans_]
+        lexical = np.array([len(h) for h in held]) / len(wanted)
+    else:
+        lexical = np.zeros(len(spans_))
+    scores = answer_scores(lexical, runs @ query_vector) - EXTRA_SENTENCE * (last - first)
+    top = np.argsort(-scores, kind="stable")[:KEEP]
+    return [_quote(rank, hit, pieces[first[t] : last[t] + 1], float(scores[t]), runs[t]) for t in top]
 
 
-def _quote(rank: int, hit, run: list[_Piece], score: float, vector: np.ndarray) -> _Quote:
+def _quote(rank: int, hit, run, score: float, vector: np.ndarray) -> _Quote:
     if hit.kind == "episode":
         return _Quote(rank, hit, " ".join(p.text for p in run), score, vector, run[0].start, run[-1].stop, run[0].speaker)
     return _Quote(rank, hit, hit.text[run[0].begin : run[-1].end], score, vector)
 
 
-def _pieces(kb, hits: list) -> list[list[_Piece]]:
-    chunks = kb.store.chunks([h.chunk_id for h in hits if h.kind == "episode"])
-    out = []
-    for hit in hits:
-        chunk = chunks.get(hit.chunk_id)
-        out.append(_segments(kb, hit, chunk) if hit.kind == "episode" and chunk is not None else _sentences(hit.text))
-    return out
+def _pieces(kb, hit) -> tuple:
+    if hit.kind == "episode":
+        return _segments(kb.store, kb.store.generation, hit.doc_id, hit.chunk_id)
+    return _sentences(hit.text)
 
 
-def _sentences(text: str) -> list[_Piece]:
+@lru_cache(maxsize=4096)  # the same passages come back query after query
+def _sentences(text: str) -> tuple:
     pieces = []
     for a, b in spans(text):
         piece = text[a:b]
         heading = len(piece.split()) <= HEADING_WORDS and not piece.rstrip("\"'”’)]»").endswith(tuple(".!?…,;:"))
         pieces.append(_Piece(piece, a, b, line=text.count("\n", 0, a), usable=not heading))
-    return pieces
+    return tuple(pieces)
 
 
-def _segments(kb, hit, chunk) -> list[_Piece]:
+@lru_cache(maxsize=1024)  # per store generation: a changed episode is read again
+def _segments(store, generation: int, doc_id: int, chunk_id: int) -> tuple:
     """The passage's segments; text stripped as the transcript text joins them (index/chunk.py)."""
-    inside = [s for s in kb.store.segments(hit.doc_id)
-              if chunk.start is not None and s.end > chunk.start and s.start < chunk.end and s.text.strip()]
+    chunk = store.chunks([chunk_id]).get(chunk_id)
+    if chunk is None or chunk.start is None:
+        return ()
+    inside = [s for s in store.segments(doc_id) if s.end > chunk.start and s.start < chunk.end and s.text.strip()]
     pieces = []
     for k, s in enumerate(inside):
         before = inside[k - 1].text if k else None
@@ -165,7 +210,7 @@ def _segments(kb, hit, chunk) -> list[_Piece]:
         pieces.append(_Piece(s.text.strip(), start=float(s.start), stop=float(s.end), speaker=s.speaker,
                              opens=before is None or ends_sentence(before, s.text),
                              closes=after is None or ends_sentence(s.text, after)))
-    return pieces
+    return tuple(pieces)
 
 
 # -- deep links --------------------------------------------------------------------------------
