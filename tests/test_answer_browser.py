@@ -202,6 +202,12 @@ def test_the_widget_on_a_third_party_page_shows_the_same_card(browser, sites):
             "(start) => { const a = document.querySelector('clout-search').shadowRoot.querySelector('.ans audio');"
             " return a && !a.paused && a.currentTime >= start; }", arg=episode["start"], timeout=15000,
         )
+    hostile = api(sites["clout"], HOSTILE)["answer"]["quotes"][0]
+    box.fill(HOSTILE)
+    page.wait_for_function("(text) => { const q = document.querySelector('clout-search').shadowRoot.querySelector('.ans blockquote');"
+                           " return q && q.textContent === text; }", arg=hostile["text"])
+    assert page.evaluate("() => document.querySelector('clout-search').shadowRoot.querySelectorAll('img, script').length") == 0
+    assert card.locator("figure a").first.get_attribute("href").startswith(sites["clout"] + "/documents/")  # not its javascript: URL
     box.fill(NONSENSE)
     page.wait_for_function("() => document.querySelector('clout-search').shadowRoot.querySelector('.ans').hidden")
     not_pwned(page)
