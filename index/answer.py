@@ -26,7 +26,13 @@ from .moments import answer_scores
 from .terms import content_stems
 
 # Thresholds were chosen on the tuning half of tests/eval/labelled.json only (README "Answer card").
-CONFIDENT = 0.75
+CONFIDENT = 0.75  # the best run's score: most right cards less twice the wrong ones, on the tuning half
+# Pairing: the two quotes near in meaning, and the passages holding them nearer still (the stored passage
+# vectors: the quotes alone are a sentence or two, worded differently in speech). The tuning half put the
+# passage threshold between 0.51 (a near-topic distractor) and 0.61 (a real retelling): its middle.
+PAIR_SIMILARITY = 0.35
+PASSAGE_SIMILARITY = 0.56
+PAIR_CONFIDENT = 0.4  # a paired quote must answer the question too, if less surely than the first
 PAIR_SIMILARITY = 0.55
 PAIR_CONFIDENT = 0.45  # a paired quote must answer too, if less surely than the first
 PRIMARY_HITS = 3  # the first quote comes from one of the first results ...
@@ -84,15 +90,17 @@ def answer(kb, query: str, hits: list, embed=None) -> dict | None:
     if best is None or best.score < CONFIDENT:
         return None
     chosen = [best]
-    near = [(s, q) for s, q in others if s >= PAIR_SIMILARITY and q.score >= PAIR_CONFIDENT]
+    near = [(s, q) for s, passage, q in others
+            if s >= PAIR_SIMILARITY and passage >= PASSAGE_SIMILARITY and q.score >= PAIR_CONFIDENT]
     if near:
         chosen.append(max(near, key=lambda sq: (sq[0], sq[1].score))[1])
     return {"quotes": [q.to_json() for q in sorted(chosen, key=lambda q: q.rank)]}
 
 
-def candidates(kb, query: str, hits: list, embed=None) -> tuple[_Quote | None, list[tuple[float, _Quote]]]:
+def candidates(kb, query: str, hits: list, embed=None) -> tuple[_Quote | None, list[tuple[float, float, _Quote]]]:
     """The best-scoring run of the first PRIMARY_HITS hits, and the best runs of each document of the other
-    kind among the first PAIR_HITS with their cosine to it (what `answer` thresholds, and evaluation measures).
+    kind among the first PAIR_HITS with their cosine to it and their passage's cosine to its passage
+    (what `answer` thresholds, and evaluation measures).
 
     A paired document is read where it comes nearest the best quote, not only in the passage the search
     showed: an episode may make the article's point a minute away from where it matched the question.
@@ -122,7 +130,18 @@ def candidates(kb, query: str, hits: list, embed=None) -> tuple[_Quote | None, l
     todo = [(r, hit) for r, hit in other if r >= PRIMARY_HITS]  # not scored yet
     todo += [(r, near) for r, hit in other for near in _passages(kb, hit, best.vector)]
     paired = [q for q in primary if q.hit.kind != best.hit.kind] + score(todo)
-    return best, [(float(q.vector @ best.vector), q) for q in paired]
+    return best, [(float(q.vector @ best.vector), _passage_similarity(kb, q.hit, best.hit), q) for q in paired]
+
+
+def _passage_similarity(kb, a, b) -> float:
+    vectors = []
+    for hit in (a, b):
+        ids, matrix = _document_vectors(kb.store, kb.store.generation, hit.doc_id)
+        at = np.flatnonzero(ids == hit.chunk_id)
+        if not at.size:
+            return 0.0
+        vectors.append(matrix[at[0]])
+    return float(vectors[0] @ vectors[1])
 
 
 def _passages(kb, hit, vector: np.ndarray) -> list:

@@ -218,3 +218,50 @@ def test_no_card_without_hits_or_words():
     assert answer(None, "anything", []) is None
     assert answer(None, "   ", [_hit(text="A sentence that would answer.")]) is None
 
+
+
+def test_a_card_is_judged_by_its_phrases_its_moment_and_its_pair():
+    from clout.index.evaluate_answer import judge
+
+    item = {"q": "q", "answer": ["bring figures"],
+            "moment": {"source": "episodes/03-*", "start": 93.16, "article": "articles/03-buy-in.txt"}}
+    article = {"kind": "article", "source": "corpus/articles/03-buy-in.txt", "text": "If they want numbers, Bring  figures.",
+               "start": None, "end": None}
+    episode = {"kind": "episode", "source": "tests/data/episodes/03-senior", "text": "Talk money.", "start": 90.0, "end": 98.0}
+    both = judge({"quotes": [article, episode]}, item)
+    assert both["first_right"] and both["right"] and both["moment"] and both["paired"]
+    late = dict(episode, start=110.0, end=120.0)  # spoken after the moment: not it
+    alone = judge({"quotes": [late]}, item)
+    assert not alone["right"] and not alone["moment"] and not alone["paired"] and alone["shown"]
+    assert judge(None, item) == {**judge(None, item), "shown": False, "right": False}
+
+
+@pytest.mark.slow
+def test_analytics_count_a_search_as_answered_only_when_a_card_was_shown(web_data, tmp_path):
+    import shutil
+    import sqlite3
+    import time
+
+    from clout.index.analytics import report
+    from clout.index.store.analytics import AnalyticsDB
+
+    data = tmp_path / "data"
+    shutil.copytree(web_data, data, ignore=shutil.ignore_patterns("write.lock", "analytics.db*"))
+    old = sqlite3.connect(data / "analytics.db")  # recorded before the card: no `answered` column
+    old.executescript("CREATE TABLE searches (at REAL NOT NULL, day TEXT NOT NULL, query TEXT NOT NULL, mode TEXT NOT NULL DEFAULT '', "
+                      "filters TEXT NOT NULL DEFAULT '', results INTEGER NOT NULL, top_score REAL, low_confidence INTEGER NOT NULL DEFAULT 0, "
+                      "latency_ms REAL NOT NULL, key TEXT NOT NULL DEFAULT '', site TEXT NOT NULL DEFAULT '', surface TEXT NOT NULL DEFAULT '');"
+                      f"INSERT INTO searches VALUES ({time.time()}, '2026-12-01', 'old search', '', '', 3, 1.0, 0, 5.0, '', '', 'api');")
+    old.close()
+    app = make_app(data, analytics=True)
+    client = app.test_client()
+    answered = client.get("/api/search?q=how+do+I+get+senior+executives+to+buy+in").get_json()
+    unanswered = client.get("/api/search", query_string={"q": NONSENSE}).get_json()
+    assert answered["answer"] is not None and unanswered["answer"] is None and unanswered["results"]  # results, but no card
+    assert client.get("/api/search?q=how+do+I+get+senior+executives+to+buy+in&answer=0").status_code == 200
+    app.extensions["clout_recorder"].flush()
+    db = sqlite3.connect(data / "analytics.db")
+    assert db.execute("SELECT query, answered FROM searches ORDER BY rowid").fetchall() == [
+        ("old search", 0), ("how do I get senior executives to buy in", 1), (NONSENSE, 0),
+        ("how do I get senior executives to buy in", 0)]
+    assert report(AnalyticsDB(data / "analytics.db"), time.time() - 86400, str)["totals"]["answered"] == 1
