@@ -129,6 +129,8 @@ def candidates(kb, query: str, hits: list, embed=None) -> tuple[_Quote | None, l
     other = [(r, hit) for r, hit in enumerate(hits[:PAIR_HITS]) if hit.kind != best.hit.kind]
     todo = [(r, hit) for r, hit in other if r >= PRIMARY_HITS]  # not scored yet
     todo += [(r, near) for r, hit in other for near in _passages(kb, hit, best.vector)]
+    # A passage far from the best quote's cannot pair with it: not worth encoding (stored vectors decide).
+    todo = [(r, hit) for r, hit in todo if _passage_similarity(kb, hit, best.hit) >= PASSAGE_SIMILARITY]
     paired = [q for q in primary if q.hit.kind != best.hit.kind] + score(todo)
     return best, [(float(q.vector @ best.vector), _passage_similarity(kb, q.hit, best.hit), q) for q in paired]
 
