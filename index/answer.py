@@ -9,8 +9,8 @@ one to three consecutive sentences is scored as the moment to play is (index/mom
 plus the share of the query's content stems it holds. A run's vector is the normalised sum of its
 sentences' vectors, so only single sentences are ever encoded. When the best run scores below
 CONFIDENT there is no card: a wrong answer is worse than none. When an article and an episode among
-the top results make the same point (their quotes' vectors at cosine >= PAIR_SIMILARITY), the card
-holds both, in the order the search ranked their documents.
+the top results make the same point (their quotes' vectors at cosine >= PAIR_SIMILARITY, their passages'
+stored vectors at >= PASSAGE_SIMILARITY), the card holds both, in the order the search ranked their documents.
 """
 from __future__ import annotations
 
@@ -33,8 +33,6 @@ CONFIDENT = 0.75  # the best run's score: most right cards less twice the wrong 
 PAIR_SIMILARITY = 0.35
 PASSAGE_SIMILARITY = 0.56
 PAIR_CONFIDENT = 0.4  # a paired quote must answer the question too, if less surely than the first
-PAIR_SIMILARITY = 0.55
-PAIR_CONFIDENT = 0.45  # a paired quote must answer too, if less surely than the first
 PRIMARY_HITS = 3  # the first quote comes from one of the first results ...
 PAIR_HITS = 5  # ... the quote of the other kind from one of these
 MAX_SENTENCES = 3
@@ -63,6 +61,7 @@ class _Piece:
 
     def __post_init__(self):
         self.words = len(self.text.split())
+        self.sentences = max(1, len(spans(self.text)))  # a caption cue or segment may hold more than one
         self.stems = frozenset(content_stems(self.text))
 
 
@@ -172,9 +171,10 @@ def _runs(rank: int, hit, pieces: tuple, vectors: np.ndarray, query_vector: np.n
     for i, first in enumerate(pieces):
         if not first.usable or not first.opens:
             continue
-        words = 0
+        words = sentences = 0
         for j in range(i, min(len(pieces), i + MAX_SENTENCES)):
-            if not pieces[j].usable or pieces[j].line != first.line:
+            sentences += pieces[j].sentences
+            if not pieces[j].usable or pieces[j].line != first.line or (j > i and sentences > MAX_SENTENCES):
                 break
             words += pieces[j].words
             if words >= MIN_WORDS and pieces[j].closes:
