@@ -265,3 +265,21 @@ def test_analytics_count_a_search_as_answered_only_when_a_card_was_shown(web_dat
         ("old search", 0), ("how do I get senior executives to buy in", 1), (NONSENSE, 0),
         ("how do I get senior executives to buy in", 0)]
     assert report(AnalyticsDB(data / "analytics.db"), time.time() - 86400, str)["totals"]["answered"] == 1
+
+
+@pytest.mark.slow
+def test_clout_eval_prints_the_card_figures_for_each_half(search_data):
+    from search_corpus import QUERIES
+
+    result = clout("eval", str(QUERIES), data_dir=search_data)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("answer card"))
+    assert lines[header].split()[2:] == ["tune", "held-out", "all"]
+    assert [line.split()[0] for line in lines[header + 1 : header + 6]] == [
+        "coverage", "precision", "no_correct_quote", "moments_found", "pairs_found"]
+    coverage = float(lines[header + 1].split()[-1])
+    assert 0.5 <= coverage <= 1.0, result.stdout
+    payload = json.loads(clout("eval", "--json", "--half", "tune", str(QUERIES), data_dir=search_data).stdout)
+    assert [c["half"] for c in payload["card"]] == ["tune", "all"] and payload["card"][0]["queries"] >= 10
+    assert "card" not in json.loads(clout("eval", "--json", "--no-card", str(QUERIES), data_dir=search_data).stdout)
