@@ -28,6 +28,12 @@ def lexical_scores(texts: Sequence[str], query: str) -> np.ndarray:
     return np.array([len(wanted & content_stems(t)) / len(wanted) for t in texts], dtype=float)
 
 
+def answer_scores(lexical: np.ndarray, similarity: np.ndarray | float) -> np.ndarray:
+    """How well texts answer a query, from their share of its terms and their cosine to it: the one
+    mix of words and meaning that both the moment to play and the answer card (index/answer.py) use."""
+    return LEXICAL_WEIGHT * np.asarray(lexical, dtype=float) + similarity
+
+
 def segment_scores(
     texts: Sequence[str],
     query: str,
@@ -43,10 +49,11 @@ def segment_scores(
     if not texts:
         return np.zeros(0)
     scored = with_pairs(texts) if pairs else list(texts)
-    scores = LEXICAL_WEIGHT * lexical_scores(scored, query)
+    similarity = 0.0
     if query_vector is not None and embed is not None:
         vectors = np.asarray(embed(scored), dtype=np.float32)
-        scores = scores + vectors @ np.asarray(query_vector, dtype=np.float32).reshape(-1)
+        similarity = vectors @ np.asarray(query_vector, dtype=np.float32).reshape(-1)
+    scores = answer_scores(lexical_scores(scored, query), similarity)
     best = scores[: len(texts)].copy()
     if pairs:
         n = len(texts) - 1
@@ -85,4 +92,4 @@ def best_start(
     return float(segments[i][0])
 
 
-__all__ = ["best_start", "best_segment", "segment_scores", "lexical_scores"]
+__all__ = ["best_start", "best_segment", "segment_scores", "lexical_scores", "answer_scores", "LEXICAL_WEIGHT"]

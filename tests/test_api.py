@@ -44,6 +44,13 @@ def test_api_search_matches_cli_json(server, corpus_data):
         if printed["audio_url"]:
             assert shown["audio_url"] == f"{server}/media/{shown['doc_id']}"
             shown["audio_url"] = printed["audio_url"]
+    # The answer card's quotes likewise, and its links to Clout's own pages are absolute (for the widget).
+    for shown, printed in zip((api["answer"] or {}).get("quotes", []), (cli["answer"] or {}).get("quotes", [])):
+        assert printed["source"].endswith(shown["source"]) and not shown["source"].startswith("/")
+        shown["source"] = printed["source"]
+        if printed["url"].startswith("/"):
+            assert shown["url"] == server + printed["url"]
+            shown["url"] = printed["url"]
     assert api == cli
 
 

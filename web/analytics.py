@@ -28,9 +28,10 @@ def recorder():
     return current_app.extensions.get("clout_recorder")
 
 
-def searched(params, hits) -> None:
-    """Called by a search view with what it searched for and found, for the record made after the response."""
-    g.searched = (params, hits)
+def searched(params, hits, card=None) -> None:
+    """Called by a search view with what it searched for and found (and the answer card it showed, if
+    any), for the record made after the response."""
+    g.searched = (params, hits, card)
 
 
 def _who() -> dict:
@@ -46,7 +47,7 @@ def _after(response):
     found = g.pop("searched", None)
     if found is None or response.status_code != 200 or recorder() is None:
         return response
-    params, hits = found
+    params, hits, card = found
     if params.offset or not params.q:  # a further page, or the empty page: not a search of its own
         return response
     try:
@@ -58,7 +59,7 @@ def _after(response):
             "filters": json.dumps({k: v for k, v in asdict(params.filters).items() if v}, ensure_ascii=False),
             "results": len(hits), "top_score": top, "low_confidence": int(low_confidence(params.q, hits[0].text if hits else None)),
             "latency_ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 2),
-            "surface": surface, "at": g.get("started_at", time.time()), **who,
+            "answered": int(bool(card)), "surface": surface, "at": g.get("started_at", time.time()), **who,
         })
     except Exception:  # noqa: BLE001 - recording must never fail a search
         log.exception("analytics: could not queue a search record")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 
+from clout.index.answer import answer
 from clout.index.search import results_json, search, searched_for
 
 from .analytics import searched
@@ -24,11 +25,24 @@ def api_search():
         raise BadParameter("q is required: the question to search for")
     params = parse_search(request.args)
     hits = search(_kb(), params.q, k=params.k, mode=params.mode, filters=params.filters, offset=params.offset)
-    searched(params, hits)
-    body = results_json(params.q, hits, searched_for(_kb(), params.q))
+    card = answer(_kb(), params.q, hits) if not params.offset and request.args.get("answer", "1") != "0" else None
+    searched(params, hits, card)
+    body = results_json(params.q, hits, searched_for(_kb(), params.q), answer=card)
     for result in body["results"]:
         _without_local_paths(result)
+    for quote in (card or {}).get("quotes", []):
+        _public_quote(quote)
     return jsonify(body)
+
+
+def _public_quote(quote: dict) -> None:
+    """A quote of the answer card as a client may see it: no local path, and Clout's own links made absolute
+    (the widget runs on other sites)."""
+    if not quote["source"].startswith(("http://", "https://")):
+        doc = _kb().store.document(quote["doc_id"], segments=False)
+        quote["source"] = public_source(quote["source"], doc.extra if doc is not None else {})
+    if quote["url"].startswith("/"):
+        quote["url"] = request.host_url.rstrip("/") + quote["url"]
 
 
 def _without_local_paths(result: dict) -> None:

@@ -42,6 +42,25 @@ _HIT = {
     },
 }
 
+_QUOTE = {
+    "type": "object",
+    "required": ["doc_id", "kind", "title", "source", "url", "text", "start", "end", "speaker", "date", "author"],
+    "properties": {
+        "doc_id": {"type": "integer"},
+        "kind": {"type": "string", "enum": list(KINDS)},
+        "title": {"type": "string"},
+        "source": {"type": "string", "description": "As a result's source"},
+        "url": {"type": "string", "description": "An article's URL (or its Clout page) with a #:~:text= fragment for the quote; "
+                                                "an episode's Clout page that plays it from `start` (/documents/<id>?t=SECONDS)"},
+        "text": {"type": "string", "description": "One to three consecutive sentences, verbatim from the stored text or transcript (plain text, untrusted)"},
+        "start": {"type": "number", "nullable": True, "description": "Seconds into the episode where the quote is spoken"},
+        "end": {"type": "number", "nullable": True},
+        "speaker": {"type": "string", "description": "Who speaks at `start` ('' when unknown or an article)"},
+        "date": {"type": "string"},
+        "author": {"type": "string"},
+    },
+}
+
 
 def openapi_document(server: str) -> dict:
     return {
@@ -70,6 +89,8 @@ def openapi_document(server: str) -> dict:
                                "Only episode passages where this speaker speaks (the whole name)"),
                         _query("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
                                "How many results to skip (for more results)"),
+                        _query("answer", {"type": "string", "enum": ["0", "1"], "default": "1"},
+                               "1: the answer card above the results (first page only); 0: leave it out"),
                     ],
                     "responses": {
                         "200": {"description": "Results, best first", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Results"}}}},
@@ -172,8 +193,18 @@ def openapi_document(server: str) -> dict:
                         "query": {"type": "string"},
                         "searched_for": {"type": "string", "description": "The query as searched, when a typo in it was forgiven"},
                         "results": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
+                        "answer": {"allOf": [{"$ref": "#/components/schemas/Answer"}], "nullable": True,
+                                   "description": "The sentences that answer the question, quoted word for word; null when "
+                                                  "nothing answers confidently, and on later pages or with answer=0"},
                     },
                 },
+                "Answer": {
+                    "type": "object",
+                    "required": ["quotes"],
+                    "properties": {"quotes": {"type": "array", "minItems": 1, "maxItems": 2, "items": {"$ref": "#/components/schemas/Quote"},
+                                              "description": "The best answer first; with an article and an episode making the same point, both"}},
+                },
+                "Quote": _QUOTE,
                 "Document": {
                     "type": "object",
                     "required": ["doc_id", "kind", "title", "text", "segments"],

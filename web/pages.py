@@ -5,10 +5,12 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 
+from clout.index.answer import answer
 from clout.index.search import facets, search, searched_for
 from clout.index.vocabulary import MAX_QUERY_CHARS, SearchError
 
 from .analytics import searched
+from .card import card
 from .params import DOC_ID, SearchParams, parse_search
 from .present import article_paragraphs, clock, safe_highlight, text_fragment, turns
 
@@ -63,14 +65,18 @@ def results_context(params: SearchParams) -> dict:
     size = current_app.config.get("CLOUT_PAGE_SIZE", PAGE_SIZE)
     hits = search(kb, params.q, k=size + 1, mode=params.mode, filters=params.filters, offset=params.offset) if params.q else []
     more = len(hits) > size
+    # The card is the API's: chosen from the same first hits (all of them, the one past this page too).
+    card_answer = answer(kb, params.q, hits) if params.q and not params.offset else None
+    answer_card = card(card_answer, hits)
     hits = hits[:size]
-    searched(params, hits)
+    searched(params, hits, card_answer)
     counts = facets(kb, params.q, params.mode, params.filters) if params.q else {"kind": {}, "site": {}, "speaker": {}}
     return {
         "params": params,
         "query": params.q,
         "searched_for": searched_for(kb, params.q) if params.q else None,
         "hits": [(hit, hit_links(hit)) for hit in hits],
+        "answer_card": answer_card,
         "facets": counts,
         "more_url": search_url(params, offset=params.offset + size) if more else "",
         "more_fragment_url": search_url(params, "pages.results", offset=params.offset + size) if more else "",

@@ -74,7 +74,7 @@ def cli(ctx: click.Context, data_dir: Path, verbose: bool) -> None:
 
 def _register() -> None:
     # Each command family lives in its own module; importing it adds its commands to the group.
-    from . import analytics, backup, core, eval, extract, ingest, keys, publish, serve, sources, transcript  # noqa: F401
+    from . import analytics, ask, backup, core, eval, extract, ingest, keys, publish, serve, sources, transcript  # noqa: F401
 
 
 def main() -> None:

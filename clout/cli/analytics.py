@@ -72,7 +72,7 @@ def analytics(state, since, as_json, as_csv):
         return
     t = data["totals"]
     click.echo(f"Since {data['since']}: {t['searches']} searches, {t['zero_result']} with no results, "
-               f"{t['low_confidence']} with only weak results, {t['clicks']} opened, {t['plays']} plays "
+               f"{t['low_confidence']} with only weak results, {t['answered']} answered by a card, {t['clicks']} opened, {t['plays']} plays "
                f"({t['seconds_played'] / 60:.1f} minutes heard), {t['mean_latency_ms']} ms a search")
     click.echo("\nSearches per day")
     for d in data["days"]:

@@ -21,8 +21,10 @@ from . import cli, emit_json, pass_state
 @click.option("--since", "--from", "date_from", help="Only documents dated on or after this (2017, 2017-09, 2017-09-22).")
 @click.option("--until", "--to", "date_to", help="Only documents dated on or before this.")
 @click.option("--offset", type=click.IntRange(0, MAX_OFFSET), default=0, help="Skip this many documents (the next page).")
+@click.option("--answer/--no-answer", "with_answer", default=True, show_default=True,
+              help="With --json: the answer card (`clout ask` prints it) on the first page.")
 @pass_state
-def search(state, query, k, as_json, mode, kind, site, author, speaker, date_from, date_to, offset):
+def search(state, query, k, as_json, mode, kind, site, author, speaker, date_from, date_to, offset, with_answer):
     """Find the passages that answer QUERY."""
     from clout.index.query import parse
     from clout.index.search import Filters, results_json, search as run_search, searched_for
@@ -33,7 +35,10 @@ def search(state, query, k, as_json, mode, kind, site, author, speaker, date_fro
                       date_from=date_from or "", date_to=date_to or "")
     hits = run_search(state.kb(readonly=True), query, k=k, mode=mode, filters=filters, offset=offset)
     if as_json:
-        emit_json(results_json(query, hits, searched_for(state.kb(readonly=True), query)))
+        from clout.index.answer import answer
+
+        card = answer(state.kb(readonly=True), query, hits) if with_answer and not offset else None
+        emit_json(results_json(query, hits, searched_for(state.kb(readonly=True), query), answer=card))
         return
     fixed = searched_for(state.kb(readonly=True), query)
     if fixed:

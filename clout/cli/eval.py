@@ -31,8 +31,10 @@ def _weights(ctx, param, value):
               help="For a BEIR folder: where to store its corpus (kept, so a second run reuses it); default a temporary directory.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures (and each query's) as JSON.")
 @click.option("--show-misses", is_flag=True, help="List the queries whose top result is not relevant.")
+@click.option("--card/--no-card", "with_card", default=True, show_default=True,
+              help="Also measure the answer card: coverage, precision, moments and article+episode pairs found.")
 @pass_state
-def eval_command(state, path, weights, half, scratch, as_json, show_misses):
+def eval_command(state, path, weights, half, scratch, as_json, show_misses, with_card):
     """Score search on PATH: a labelled file, or a BEIR folder.
 
     A file holds [{"q": ..., "relevant": {source: grade}, "answer": phrase}, ...] and is scored against
@@ -53,18 +55,30 @@ def eval_command(state, path, weights, half, scratch, as_json, show_misses):
     if half != "all":
         queries = [q for q in queries if half_of(query_key(q)) == half]
     results, notes = evaluate(state.kb(readonly=True), queries, weights=weights)
+    cards = []
+    if with_card:
+        from clout.index.evaluate_answer import card_table, evaluate_cards
+
+        cards = evaluate_cards(state.kb(readonly=True), queries)
     if as_json:
         emit_json({"modes": [s.to_json() for s in results], "notes": notes, "half": half,
-                   "queries": {s.mode: s.per_query for s in results}})
+                   "queries": {s.mode: s.per_query for s in results},
+                   **({"card": [c.to_json() for c in cards], "card_queries": cards[-1].per_query} if cards else {})})
         return
     for note in notes:
         click.echo(f"note: {note}", err=True)
     click.echo(table(results))
+    if cards:
+        click.echo()
+        click.echo(card_table(cards))
     if show_misses:
         for scores in results:
             for row in scores.per_query:
                 if row["rr"] < 1 or row.get("answer") is False:
                     click.echo(f"{scores.mode:>9}  rr={row['rr']:.2f} answer={row.get('answer')}  {row['q'][:70]}  → {row['top']}")
+        for row in cards[-1].per_query if cards else []:
+            if row["shown"] and not row["right"]:
+                click.echo(f"     card  wrong  {row['q'][:70]}  → {row['quotes'][0]}")
 
 
 def _eval_beir(folder: Path, half: str, scratch: Path | None, as_json: bool) -> None:

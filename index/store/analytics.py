@@ -28,7 +28,8 @@ CREATE TABLE IF NOT EXISTS searches (
     latency_ms REAL NOT NULL,
     key TEXT NOT NULL DEFAULT '',     -- the API key's name, never the key
     site TEXT NOT NULL DEFAULT '',    -- the origin of the page the widget was on
-    surface TEXT NOT NULL DEFAULT ''  -- page, api or widget
+    surface TEXT NOT NULL DEFAULT '', -- page, api or widget
+    answered INTEGER NOT NULL DEFAULT 0 -- an answer card was shown above the results
 );
 CREATE INDEX IF NOT EXISTS searches_at ON searches(at);
 CREATE TABLE IF NOT EXISTS events (
@@ -45,10 +46,16 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_at ON events(at);
 """
 SEARCH_COLUMNS = ("at", "day", "query", "mode", "filters", "results", "top_score", "low_confidence", "latency_ms",
-                  "key", "site", "surface")
+                  "key", "site", "surface", "answered")
 EVENT_COLUMNS = ("at", "day", "type", "doc_id", "start", "seconds", "query", "key", "site")
 # What a record that leaves a column out stores there.
-DEFAULTS = {"mode": "", "filters": "", "low_confidence": 0, "key": "", "site": "", "surface": "", "seconds": 0.0, "query": ""}
+DEFAULTS = {"mode": "", "filters": "", "low_confidence": 0, "answered": 0, "key": "", "site": "", "surface": "", "seconds": 0.0, "query": ""}
+
+
+def _add_answered(conn: sqlite3.Connection) -> None:
+    """A file recorded before the answer card has no `answered` column: add it (its searches showed no card)."""
+    if "answered" not in {r[1] for r in conn.execute("PRAGMA table_info(searches)")}:
+        conn.execute("ALTER TABLE searches ADD COLUMN answered INTEGER NOT NULL DEFAULT 0")
 
 
 class AnalyticsDB:
@@ -70,6 +77,7 @@ class AnalyticsDB:
                 conn.execute("PRAGMA synchronous=NORMAL")
                 if not self._ready:
                     conn.executescript(SCHEMA)
+                    _add_answered(conn)
                     self._ready = True
             except (sqlite3.Error, OSError) as e:
                 raise StoreError(f"cannot open the analytics file {self.path.name} ({e})") from None
@@ -117,13 +125,13 @@ class AnalyticsDB:
 
     def totals(self, since: float) -> dict:
         row = self.db.execute(
-            "SELECT COUNT(*), SUM(results = 0), SUM(results > 0 AND low_confidence), AVG(latency_ms) FROM searches WHERE at >= ?",
-            (since,)).fetchone()
+            "SELECT COUNT(*), SUM(results = 0), SUM(results > 0 AND low_confidence), AVG(latency_ms), SUM(answered) "
+            "FROM searches WHERE at >= ?", (since,)).fetchone()
         clicks, plays, seconds = self.db.execute(
             "SELECT SUM(type = 'click'), SUM(type = 'play'), SUM(CASE WHEN type = 'play' THEN seconds ELSE 0 END) "
             "FROM events WHERE at >= ?", (since,)).fetchone()
         return {"searches": row[0] or 0, "zero_result": row[1] or 0, "low_confidence": row[2] or 0,
-                "mean_latency_ms": round(row[3] or 0.0, 1), "clicks": clicks or 0, "plays": plays or 0,
+                "mean_latency_ms": round(row[3] or 0.0, 1), "answered": row[4] or 0, "clicks": clicks or 0, "plays": plays or 0,
                 "seconds_played": round(seconds or 0.0, 1)}
 
     def documents_opened(self, since: float, limit: int) -> list[tuple[int, int]]:

@@ -12,8 +12,8 @@
   };
   const asked = () => new URLSearchParams(location.search).get("q") || "";
   document.addEventListener("click", (event) => {
-    const link = event.target.closest(".card a:not(.play)");
-    if (link) beacon({ type: "click", doc_id: +link.closest(".card").dataset.doc, q: asked() });
+    const link = event.target.closest(".card a:not(.play), .quote a:not(.play-quote)");
+    if (link) beacon({ type: "click", doc_id: +link.closest("[data-doc]").dataset.doc, q: asked() });
   }, true);
   // Seconds heard: what timeupdate advances by in small steps (a seek is a jump, not listening).
   const track = (audio, doc) => {
@@ -39,12 +39,12 @@
     if (audio.readyState >= 1) go(); else audio.addEventListener("loadedmetadata", go, { once: true });
   };
 
-  // ▶ on a result: an audio element in that card, playing from the passage's second.
+  // ▶ on a result or on the answer's episode quote: an audio element there, playing from the passage's second.
   document.addEventListener("click", (event) => {
-    const play = event.target.closest("a.play");
+    const play = event.target.closest("a.play, a.play-quote");
     if (!play) return;
     event.preventDefault();
-    const card = play.closest(".card");
+    const card = play.closest(".card, .quote");
     let audio = card.querySelector("audio");
     document.querySelectorAll("audio").forEach((other) => { if (other !== audio) other.pause(); });
     if (!audio) {
@@ -56,6 +56,32 @@
       track(audio, +card.dataset.doc);
     }
     seekAndPlay(audio, parseFloat(play.dataset.start) || 0);
+  });
+
+  // A link that acts as a button (▶) answers Space as a button does, not only Enter.
+  document.addEventListener("keydown", (event) => {
+    if (event.key === " " && event.target.matches && event.target.matches("a[role=button]")) { event.preventDefault(); event.target.click(); }
+  });
+
+  // "Copy citation" on the answer card: the quote, who said it where and when, and the link, with a word that it worked.
+  // Without script the button would do nothing, so it is hidden until now. Served over plain http (no
+  // clipboard API there), a selected, unseen textarea and execCommand still copy.
+  const copyButtons = () => document.querySelectorAll(".answer button.copy").forEach((b) => { b.hidden = false; });
+  const copyText = (text, button) => navigator.clipboard ? navigator.clipboard.writeText(text) : new Promise((done, failed) => {
+    const area = document.createElement("textarea");
+    area.value = text; area.readOnly = true; area.style.position = "fixed"; area.style.opacity = "0";
+    document.body.appendChild(area); area.select();
+    const copied = document.execCommand("copy");
+    area.remove(); button.focus();
+    if (copied) done(); else failed();
+  });
+  copyButtons();
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest(".answer button.copy");
+    if (!button) return;
+    const said = button.parentElement.querySelector(".copied");
+    const tell = (text) => { said.textContent = text; clearTimeout(button.timer); button.timer = setTimeout(() => { said.textContent = ""; }, 4000); };
+    copyText(button.dataset.citation, button).then(() => tell("Copied ✓"), () => tell("Could not copy; select the quote instead"));
   });
 
   // Timestamps on a document page seek its player.
@@ -94,6 +120,7 @@
     const response = await fetch(fragmentUrl + search, { headers: { Accept: "text/html" } });
     if (ticket !== latest) return; // an older answer arriving late must not replace a newer one
     box.innerHTML = await response.text(); // server-rendered and escaped by the same templates as the page
+    copyButtons();
     const url = "/" + search;
     if (push && url !== location.pathname + location.search) history.pushState(null, "", url);
     document.title = (input.value.trim() ? input.value.trim() + " — " : "") + "Clout";

@@ -22,7 +22,8 @@ input{flex:1;min-width:0;font:inherit;padding:.5em .7em;border:2px solid var(--l
 input:focus{border-color:var(--ac);outline:none}
 button{font:inherit;cursor:pointer;border:0;border-radius:.5em}
 .x{background:transparent;color:var(--mu);border:1px solid var(--ln);padding:0 .6em}
-ul{list-style:none;margin:0;padding:.3em;overflow-y:auto}
+.sc{overflow-y:auto;min-height:0}
+ul{list-style:none;margin:0;padding:.3em}
 li{padding:.6em .7em;border-radius:.5em;cursor:pointer}
 li.on{background:var(--hi)}
 .m{font-size:.78em;color:var(--mu);display:flex;gap:.5em}
@@ -35,13 +36,21 @@ mark{background:var(--mk);color:var(--mkf);border-radius:.15em}
 .play{background:var(--ep);color:var(--bg);font-weight:700;padding:.2em .7em;border-radius:1em;font-size:.85em}
 audio{display:block;width:100%;margin-top:.4em}
 .s{margin:0;padding:.6em 1em;color:var(--mu);font-size:.9em}
+.ans{margin:.6em .6em .2em;padding:.6em .8em;border:1px solid var(--ln);border-left:4px solid var(--ac);border-radius:.6em}
+h2{margin:0 0 .2em;font-size:.72em;text-transform:uppercase;letter-spacing:.06em;color:var(--mu)}
+figure{margin:0}figure+figure{margin-top:.6em;padding-top:.6em;border-top:1px solid var(--ln)}
+blockquote{margin:.25em 0;padding-left:.6em;border-left:3px solid var(--mk);font-size:.95em;overflow-wrap:anywhere}
+blockquote::before{content:"“"}blockquote::after{content:"”"}
+.acts{display:flex;gap:.3em .6em;align-items:center;flex-wrap:wrap;margin-top:.3em}
+.cp{background:none;color:var(--ac);border:1px solid var(--ln);padding:.1em .7em;border-radius:1em;font-size:.85em}
+.ok{font-size:.8em;color:var(--mu)}
 .s:empty{display:none}`;
 
   const HTML = `<div class="ui"><button class="trigger" type="button" aria-haspopup="dialog"><span class="label"></span><kbd></kbd></button>
 <div class="back" hidden><div class="panel" role="dialog" aria-modal="true" aria-label="Search">
 <div class="bar"><input type="search" role="combobox" aria-expanded="false" aria-controls="list" aria-autocomplete="list" aria-label="Search" autocomplete="off" maxlength="1000">
 <button class="x" type="button" aria-label="Close search">Esc</button></div>
-<ul id="list" role="listbox" aria-label="Results"></ul><p class="s" role="status" aria-live="polite"></p></div></div></div>`;
+<div class="sc"><section class="ans" aria-label="Answer" hidden></section><ul id="list" role="listbox" aria-label="Results"></ul></div><p class="s" role="status" aria-live="polite"></p></div></div></div>`;
 
   const clock = (t) => { t = Math.floor(t || 0); const h = Math.floor(t / 3600), m = Math.floor(t % 3600 / 60), s = String(t % 60).padStart(2, "0");
     return h ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`; };
@@ -74,7 +83,7 @@ audio{display:block;width:100%;margin-top:.4em}
       } else root.appendChild(el("style", "", CSS));
       const t = document.createElement("template"); t.innerHTML = HTML; root.appendChild(t.content);
       const $ = (s) => root.querySelector(s);
-      this.ui = $(".ui"); this.back = $(".back"); this.input = $("input"); this.list = $("ul"); this.status = $(".s"); this.trigger = $(".trigger");
+      this.ui = $(".ui"); this.back = $(".back"); this.input = $("input"); this.list = $("ul"); this.ans = $(".ans"); this.sc = $(".sc"); this.status = $(".s"); this.trigger = $(".trigger");
       const mac = /Mac|iP/.test(navigator.platform || "");
       $(".label").textContent = this.getAttribute("placeholder") || "Search Clout";
       $("kbd").textContent = mac ? "⌘K" : "Ctrl K";
@@ -115,7 +124,7 @@ audio{display:block;width:100%;margin-top:.4em}
     get endpoint() { return (safeUrl(this.getAttribute("endpoint")) || here).replace(/\/+$/, ""); }
 
     open() { this.theme(); this.back.hidden = false; this.input.focus(); this.input.select(); }
-    close() { this.back.hidden = true; this.list.querySelectorAll("audio").forEach((a) => a.pause()); this.trigger.focus(); }
+    close() { this.back.hidden = true; this.back.querySelectorAll("audio").forEach((a) => a.pause()); this.trigger.focus(); }
 
     key(e) {
       const items = [...this.list.children];
@@ -140,7 +149,7 @@ audio{display:block;width:100%;margin-top:.4em}
       else { const a = li.querySelector("a"); if (a) { this.send({ type: "click", doc_id: li.hit.doc_id }); window.open(a.href, "_blank", "noopener"); } }
     }
     async play(li) {
-      this.list.querySelectorAll("audio").forEach((a) => a.pause());
+      this.back.querySelectorAll("audio").forEach((a) => a.pause());
       let audio = li.querySelector("audio"), key = this.getAttribute("key"), id = +li.hit.doc_id;
       if (!audio) {
         audio = el("audio"); audio.controls = true; audio.preload = "auto"; li.appendChild(audio); this.track(audio, id);
@@ -164,12 +173,40 @@ audio{display:block;width:100%;margin-top:.4em}
         const data = await r.json();
         // The forgiven spelling goes in as text (textContent), never as markup.
         const found = data.searched_for ? `Showing results for “${data.searched_for}”` : "";
-        if (ticket === this.ticket) this.show(data.results || [], data.results && data.results.length ? found : `Nothing matches “${q}”.`);
+        if (ticket === this.ticket) this.show(data.results || [], data.results && data.results.length ? found : `Nothing matches “${q}”.`, data.answer);
       } catch (_) {
         if (ticket === this.ticket) this.show([], "Search is not available on this page.");
       }
     }
-    show(hits, message) {
+    // Where a quote or a result links: its own http(s) URL (a quote's is a deep link, perhaps a path on Clout), else Clout's page for it.
+    link(hit, deep) {
+      const ep = hit.kind === "episode", url = safeUrl(hit.url) || (deep && /^\/(?![/\\])/.test(hit.url || "") ? this.endpoint + hit.url : "");
+      return (deep || !ep) && url ? url + (deep ? "" : fragment(hit.text)) : `${this.endpoint}/documents/${+hit.doc_id}${ep ? "?t=" + Math.floor(hit.start || 0) : ""}`;
+    }
+    // The answer card: each quote as text, who said it and when, its link, ▶ for an episode, and "Copy citation".
+    card(answer, hits) {
+      const quotes = (answer && answer.quotes) || [];
+      this.ans.replaceChildren(...(quotes.length ? [el("h2", "", "Answer")] : []));
+      this.ans.hidden = !quotes.length;
+      for (const q of quotes) {
+        const f = el("figure"), ep = q.kind === "episode", who = (ep && q.speaker) || q.author || "", href = this.link(q, true), t = clock(q.start);
+        const meta = el("div", "m"), a = el("a", "", q.title || "Untitled"), acts = el("div", "acts"), ok = el("span", "ok"), cp = el("button", "cp", "Copy citation");
+        f.hit = q;
+        const site = q.site || (hits.find((h) => h.doc_id === q.doc_id) || {}).site;
+        meta.append(el("span", "b " + (ep ? "episode" : "article"), ep ? "Episode" : "Article"), el("span", "", [site, who, q.date].filter(Boolean).join(" · ")));
+        a.href = href; a.target = "_blank"; a.rel = "noopener noreferrer";
+        a.addEventListener("click", () => this.send({ type: "click", doc_id: q.doc_id }));
+        if (ep) { const b = el("button", "play", "▶ " + t); b.type = "button"; b.setAttribute("aria-label", `Play the quote from ${t}`); b.addEventListener("click", () => this.play(f)); acts.append(b); }
+        cp.type = "button"; ok.setAttribute("role", "status");
+        const cite = `“${q.text}”\n— ${[who, q.title, q.date, ep ? "at " + t : ""].filter(Boolean).join(", ")}\n${href}`, c = navigator.clipboard;
+        cp.addEventListener("click", () => (c ? c.writeText(cite) : Promise.reject()).then(() => { ok.textContent = "Copied ✓"; }, () => { ok.textContent = "Could not copy"; }));
+        acts.append(cp, ok);
+        f.append(meta, el("blockquote", "", q.text || ""), a, acts);
+        this.ans.append(f);
+      }
+    }
+    show(hits, message, answer) {
+      this.card(answer, hits);
       this.list.replaceChildren();
       this.status.textContent = message;
       hits.forEach((hit, i) => {
@@ -177,8 +214,7 @@ audio{display:block;width:100%;margin-top:.4em}
         const meta = el("div", "m"); meta.append(el("span", "b " + (hit.kind === "episode" ? "episode" : "article"), hit.kind === "episode" ? "Episode" : "Article"), el("span", "", hit.site || ""));
         const a = el("a", "", hit.title || "Untitled"); a.target = "_blank"; a.rel = "noopener noreferrer";
         a.addEventListener("click", () => this.send({ type: "click", doc_id: hit.doc_id }));
-        const url = safeUrl(hit.url);
-        a.href = hit.kind === "episode" || !url ? `${this.endpoint}/documents/${+hit.doc_id}${hit.kind === "episode" ? "?t=" + Math.floor(hit.start || 0) : ""}` : url + fragment(hit.text);
+        a.href = this.link(hit);
         li.append(meta, a, passage(hit));
         if (hit.kind === "episode") {
           const t = clock(hit.start), w = hit.speaker, b = el("button", "play", w ? `${w}, ${t} ▶` : "▶ " + t);
@@ -192,6 +228,7 @@ audio{display:block;width:100%;margin-top:.4em}
       this.input.setAttribute("aria-expanded", String(hits.length > 0));
       this.active = -1;
       if (hits.length) this.select(0); else this.input.removeAttribute("aria-activedescendant");
+      this.sc.scrollTop = 0; // the answer card, when there is one, is what is seen first
     }
   }
 
