@@ -22,6 +22,7 @@ import numpy as np
 
 from clout.sentences import ends_sentence, spans
 
+from .embed import EmbedderError
 from .moments import answer_scores
 from .terms import content_stems
 
@@ -84,8 +85,14 @@ class _Quote:
 
 
 def answer(kb, query: str, hits: list, embed=None) -> dict | None:
-    """The card for these hits (search's, best first), or None when no run of sentences answers well enough."""
-    best, others = candidates(kb, query, hits, embed)
+    """The card for these hits (search's, best first), or None when no run of sentences answers well enough.
+
+    Without the model there is no card: its confidence was measured by meaning, so words alone could not
+    say when to stay silent (a search by words alone still answers, index/shown.py)."""
+    try:
+        best, others = candidates(kb, query, hits, embed)
+    except EmbedderError:
+        return None
     if best is None or best.score < CONFIDENT:
         return None
     chosen = [best]
