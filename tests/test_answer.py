@@ -9,6 +9,7 @@ import select
 import subprocess
 import sys
 import threading
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -146,6 +147,9 @@ def test_the_api_answers_above_the_results_and_only_on_the_first_page(server, we
     assert _search(server, q=query, offset=5)["answer"] is None
     assert _search(server, q=query, answer=0)["answer"] is None
     assert _search(server, q=NONSENSE)["answer"] is None
+    with pytest.raises(urllib.error.HTTPError) as refused:  # the API promises 0 or 1 and says what was wrong
+        _search(server, q=query, answer="yes")
+    assert refused.value.code == 400 and "answer must be 0 or 1" in json.loads(refused.value.read())["error"]
 
 
 @pytest.mark.slow

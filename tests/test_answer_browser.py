@@ -14,7 +14,7 @@ import pytest
 
 import webkb
 from conftest import make_app
-from test_browser import CHROMIUM, HOST_PAGE, SHOTS, not_pwned, open_widget, serve
+from test_browser import HOST_PAGE, SHOTS, browser, not_pwned, open_widget, serve  # noqa: F401 - the browser fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 LABELLED = Path(__file__).parent / "eval" / "labelled.json"
@@ -64,22 +64,6 @@ def sites(web_data):
     yield {"clout": clout, "allowed": allowed, "q": question, "answer": body["answer"], "results": body["results"]}
     for server in (allowed_server, clout_server):
         server.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (make browser installs it)")
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--autoplay-policy=no-user-gesture-required"],
-        )
-        yield browser
-        browser.close()
 
 
 def new_page(browser, origin: str, **options):

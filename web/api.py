@@ -25,7 +25,7 @@ def api_search():
         raise BadParameter("q is required: the question to search for")
     params = parse_search(request.args)
     hits = search(_kb(), params.q, k=params.k, mode=params.mode, filters=params.filters, offset=params.offset)
-    card = answer(_kb(), params.q, hits) if not params.offset and request.args.get("answer", "1") != "0" else None
+    card = answer(_kb(), params.q, hits) if params.answer and not params.offset else None
     searched(params, hits, card)
     body = results_json(params.q, hits, searched_for(_kb(), params.q), answer=card)
     for result in body["results"]:

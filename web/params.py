@@ -34,6 +34,7 @@ class SearchParams:
     mode: str = DEFAULT_MODE
     offset: int = 0
     filters: Filters = field(default_factory=Filters)
+    answer: bool = True  # the answer card above the results (answer=0 leaves it out)
 
 
 def _whole(args, name: str, default: int, low: int, high: int) -> int:
@@ -76,4 +77,14 @@ def parse_search(args, default_k: int = DEFAULT_K) -> SearchParams:
         mode=mode,
         offset=_whole(args, "offset", 0, 0, MAX_OFFSET),
         filters=filters,
+        answer=_switch(args, "answer"),
     )
+
+
+def _switch(args, name: str) -> bool:
+    raw = args.get(name)
+    if raw in (None, "", "1"):
+        return True
+    if raw == "0":
+        return False
+    raise BadParameter(f"{name} must be 0 or 1, not {raw[:40]!r}")
