@@ -85,9 +85,8 @@ def passages(paragraph: str) -> list[str]:
     return [p for p in out if PASSAGE_WORDS[0] <= len(p.split()) <= PASSAGE_WORDS[1]]
 
 
-def pages() -> list[tuple[str, str]]:
-    """Whole manual pages (their prose paragraphs, one per line) as (title, text) documents."""
-    out, seen = [], set()
+def manual_pages():
+    """(title, raw roff) of each manual page on this machine, in a fixed order (links and unreadable ones skipped)."""
     for path in sorted(glob.glob(MAN)):
         if os.path.islink(path):
             continue
@@ -96,10 +95,17 @@ def pages() -> list[tuple[str, str]]:
         except OSError:
             continue
         page, _, section = Path(path).name.removesuffix(".gz").rpartition(".")
+        yield f"{page}({section})", raw
+
+
+def pages() -> list[tuple[str, str]]:
+    """Whole manual pages (their prose paragraphs, one per line) as (title, text) documents."""
+    out, seen = [], set()
+    for title, raw in manual_pages():
         paragraphs = [p for p in man_paragraphs(raw) if p not in seen]
         seen.update(paragraphs)
         if paragraphs:
-            out.append((f"{page}({section})", "\n".join(paragraphs)))
+            out.append((title, "\n".join(paragraphs)))
     return out
 
 
@@ -107,16 +113,7 @@ def distractors(n: int, seed: int = 12) -> list[tuple[str, str]]:
     """n (title, text) passages of manual-page prose, drawn evenly from the pages, in a fixed order."""
     pool: list[tuple[str, str]] = []
     seen: set[str] = set()
-    for path in sorted(glob.glob(MAN)):
-        if os.path.islink(path):
-            continue
-        try:
-            raw = (gzip.open(path) if path.endswith(".gz") else open(path, "rb")).read().decode("utf-8", "replace")
-        except OSError:
-            continue
-        name = Path(path).name.removesuffix(".gz")
-        page, _, section = name.rpartition(".")
-        title = f"{page}({section})"
+    for title, raw in manual_pages():
         for paragraph in man_paragraphs(raw):
             for text in passages(paragraph):
                 if text not in seen:  # the same paragraph is in many pages (licences, "see also")
