@@ -23,6 +23,9 @@ EXACT_BONUS = 0.2
 COVERAGE_POWER = 2  # how steeply lexical's weight falls as its best passage misses query words
 EXACT_MAX_WORDS = 4
 PASSAGE_COVERAGE_POWER = 2  # how steeply a lexical passage's score falls with the query words it lacks (see covered)
+# Lexical share when choosing which of a document's passages to show (see fuse): chosen on the tuning
+# half's snippet@1 (0.5-1.0 all beat the query's share there; 0.7 and 0.8 best), README "Search".
+PASSAGE_LEXICAL_SHARE = 0.7
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -90,13 +93,17 @@ def fuse(lexical: list[tuple[int, float]], semantic: list[tuple[int, float]], do
 
     A document scores lexical_share x its best lexical passage + the rest x its best semantic passage
     (each normalised), plus EXACT_BONUS when one of its passages is in exact_chunks. Its passages are
-    ordered by the same mix taken passage by passage.
+    ordered by the mix taken passage by passage with PASSAGE_LEXICAL_SHARE, not the query's share:
+    that share shrinks when lexical's best passage misses query words, which says how far to trust
+    lexical's choice of documents; within a document already chosen, the passage holding the query's
+    words is the likelier one to hold the answer (a passage only near in meaning was shown before,
+    and the answer sat in the one beside it: tuning half, README "Search").
     """
     lex, sem = normalised(lexical), normalised(semantic)
     chunk_score: dict[int, float] = {}
     for c in {*lex, *sem}:
         if c in document_of:
-            chunk_score[c] = lexical_share * lex.get(c, 0.0) + (1 - lexical_share) * sem.get(c, 0.0)
+            chunk_score[c] = PASSAGE_LEXICAL_SHARE * lex.get(c, 0.0) + (1 - PASSAGE_LEXICAL_SHARE) * sem.get(c, 0.0)
             if c in exact_chunks:
                 chunk_score[c] += EXACT_BONUS
     best_lex: dict[int, float] = {}

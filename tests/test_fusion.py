@@ -41,3 +41,13 @@ def test_a_passage_matching_common_words_by_accident_counts_less_than_one_holdin
     assert scores[1] == 8.0  # every word held (by stem: "making" is "make")
     assert scores[2] == 4.0 * (3 / 4) ** fusion.PASSAGE_COVERAGE_POWER  # no "hydrogen"
     assert fusion.covered([(1, 8.0)], (), text) == [(1, 8.0)]
+
+
+def test_the_passage_shown_is_the_one_holding_the_query_even_when_lexical_is_trusted_little():
+    # Doc 10 is chosen; its passage 1 holds the query's words (lexical's best), passage 2 is a little
+    # nearer in meaning. With lexical trusted little for choosing documents (share 0.2) the passage
+    # shown is still the one holding the words (fusion.PASSAGE_LEXICAL_SHARE).
+    lexical = [(1, 10.0), (2, 6.0)]
+    semantic = [(2, 0.70), (1, 0.60), (3, 0.65)]
+    ranked = [c for c, _ in fusion.fuse(lexical, semantic, {1: 10, 2: 10, 3: 30}, lexical_share=0.2)]
+    assert ranked[:2] == [1, 2] and ranked[2] == 3
