@@ -21,19 +21,22 @@ class Query:
     text: str  # as typed, trimmed
     words: tuple[str, ...]  # distinct lower-case content words, in order
     phrases: tuple[tuple[str, ...], ...]  # quoted phrases that must appear, as word sequences
+    # (acronym, phrase words) the collection spells a typed acronym out as (index/acronyms.py): also searched for
+    expansions: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def terms(self) -> tuple[str, ...]:
         """Every word worth highlighting: the content words and the words of the phrases."""
         seen = dict.fromkeys(self.words)
-        for phrase in self.phrases:
+        for phrase in (*self.phrases, *(words for _, words in self.expansions)):
             seen.update(dict.fromkeys(phrase))
         return tuple(seen)
 
     def match_expression(self) -> str:
         """FTS5 expression: any of the words, ranked by BM25; empty when nothing is searchable."""
         words = list(self.words) or [w for phrase in self.phrases for w in phrase]
-        return " OR ".join(f'"{w}"' for w in words[:MAX_TERMS])
+        spelled = [" ".join(phrase) for acronym, phrase in self.expansions if acronym in self.words]
+        return " OR ".join(f'"{w}"' for w in words[:MAX_TERMS] + spelled)
 
     def phrase_expression(self) -> str:
         """FTS5 expression every result must satisfy (all quoted phrases); empty when there are none."""

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 
 from . import fusion, windows
+from .acronyms import expansions, marked
 from .filters import Filters
 from .highlight import highlight, snippet
 from .query import Query, parse
@@ -175,10 +176,11 @@ def _hybrid(kb, query: Query, filters, weights, depth: int, doc_id: int | None) 
     lex = lexical_scored(kb, query, depth, filters, doc_id)
     sem = semantic_scored(kb, query, depth, filters, doc_id)
     rows = kb.store.chunks({c for c, _ in lex} | {c for c, _ in sem})
-    exact = {c for c, row in rows.items() if fusion.exact(query.words, row.text)} if not query.phrases else set()
-    best = rows[lex[0][0]].text if lex and lex[0][0] in rows else None
+    text = {c: marked(row.text, query.expansions) for c, row in rows.items()}  # "net promoter score" holds "nps"
+    exact = {c for c in rows if fusion.exact(query.words, text[c])} if not query.phrases else set()
+    best = text[lex[0][0]] if lex and lex[0][0] in rows else None
     share = fusion.confident_share(fusion.share(weights), query.words, best)
-    lex = fusion.covered(lex, query.words, {c: f"{row.text} {row.context}" for c, row in rows.items()})
+    lex = fusion.covered(lex, query.words, {c: marked(f"{row.text} {row.context}", query.expansions) for c, row in rows.items()})
     return fusion.fuse(lex, sem, {c: row.document_id for c, row in rows.items()}, share, exact)
 
 
@@ -227,10 +229,13 @@ def searched_for(kb, query: str) -> str | None:
 
 
 def _spelled(kb, parsed: Query) -> Query:
+    """The query with its typos forgiven (index/spelling.py) and its typed acronyms spelled out (index/acronyms.py)."""
     from .spelling import corrected
 
     fixed = corrected(kb, parsed.text)
-    return parse(fixed) if fixed else parsed
+    parsed = parse(fixed) if fixed else parsed
+    found = expansions(kb, parsed.text, parsed.words)
+    return replace(parsed, expansions=found) if found else parsed
 
 
 def more_from_document(kb, query: str, doc_id: int, k: int = DEFAULT_K, mode: str = DEFAULT_MODE, weights=None) -> list[Hit]:
