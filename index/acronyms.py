@@ -134,15 +134,23 @@ def expansions(kb, text: str, words: tuple[str, ...]) -> tuple[tuple[str, tuple[
 
 
 def marked(text: str, expanded) -> str:
-    """`text` as lower-case words, each expanded phrase followed by its acronym ("net promoter score nps"),
-    so a passage spelling the name out holds the query's word; `text` itself when nothing is expanded."""
-    if not expanded:
-        return text
-    plain = " " + " ".join(_WORDS.findall(text.lower())) + " "
-    for acronym, phrase in expanded:
-        joined = " ".join(phrase)
-        plain = plain.replace(f" {joined} ", f" {joined} {acronym} ")
-    return plain.strip()
+    """`text` with each expanded phrase followed by its acronym ("Net Promoter Score nps asks"), so a
+    passage spelling the name out holds the query's word; `text` itself when nothing is expanded."""
+    lowered = None
+    for acronym, longest, pattern in _patterns(expanded):
+        lowered = lowered if lowered is not None else text.lower()
+        if longest in lowered:  # a substring test first: the pattern costs ~30 us a passage, this ~1
+            text = pattern.sub(lambda m: f"{m.group()} {acronym}", text)
+    return text
+
+
+@lru_cache(maxsize=64)
+def _patterns(expanded) -> tuple[tuple[str, str, re.Pattern], ...]:
+    """Each phrase as (acronym, its longest word, a pattern over the text as written: its words in
+    order, anything not a word between)."""
+    return tuple((acronym, max(phrase, key=len),
+                  re.compile(r"(?<!\w)" + r"\W+".join(map(re.escape, phrase)) + r"(?!\w)", re.IGNORECASE))
+                 for acronym, phrase in expanded)
 
 
 __all__ = ["expansions", "marked", "typed"]
