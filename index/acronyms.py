@@ -7,8 +7,9 @@ titles, headings and text whose initials spell it ("Net Promoter Score"; inner f
 skipped or counted, "Objectives and Key Results" is OKR, "Return On Investment" ROI), and the words
 before a parenthesised acronym ("net promoter score (NPS)"). A run must be seen twice (all titles and
 headings together count once) or be defined in parentheses, and at least once in running text,
-so a Title Case Heading ("Steal A Page From ...", not SAP) is not taken for a name. Search then also looks for the phrase (index/query.py `expansions`), and a
-passage holding the phrase counts as holding the acronym (`marked`). A query with no such word is
+so a Title Case Heading ("Steal A Page From ...", not SAP) is not taken for a name. Search then also
+looks for the phrase (index/query.py `expansions`), and a passage holding the phrase counts as
+holding the acronym (`marked`). A query with no such word is
 left exactly as it was.
 """
 from __future__ import annotations
@@ -65,7 +66,7 @@ def _count(text: str, counts: dict[tuple[str, tuple[str, ...]], list[int]], in_t
     """Add the text's (acronym, phrase) candidates to counts: [times seen, times seen in running text]."""
     tokens, defined = [], []
     for match in _TOKEN.finditer(text):
-        if match.group(1):  # "(NPS)": the words just before it, as many as it has letters
+        if match.group(1):  # "(NPS)": the words just before it, up to two more than it has letters
             defined.append((match.group(1).lower(), tokens[-len(match.group(1)) - 2:]))
             tokens.append(".")
         else:
