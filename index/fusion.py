@@ -75,16 +75,30 @@ def covered(lexical: list[tuple[int, float]], words: tuple[str, ...], text_of: d
         return lexical
     out = []
     for c, score in lexical:
-        held = {stem(w) for w in WORD.findall(text_of.get(c, "").lower())}
+        # Each distinct word stemmed once (stem is cached): the same set as stemming every word.
+        held = set(map(stem, set(WORD.findall(text_of.get(c, "").lower()))))
         out.append((c, score * (len(wanted & held) / len(wanted)) ** PASSAGE_COVERAGE_POWER))
     return out
 
 
 def exact(words: tuple[str, ...], text: str) -> bool:
     """Whether the query's words appear in the text consecutively, in order."""
+    return exact_matcher(words)(text)
+
+
+def exact_matcher(words: tuple[str, ...]):
+    """`exact` for one query, made once and asked of many passages: text -> bool.
+
+    The words as whole tokens separated by anything not a word character, searched in the lower-cased
+    text: the same answer as joining the text's tokens with spaces and looking for the joined words,
+    without splitting every passage into words."""
     if not words or len(words) > EXACT_MAX_WORDS:
-        return False
-    return f" {' '.join(words)} " in f" {' '.join(_WORD.findall(text.lower()))} "
+        return lambda text: False
+    if not all(_WORD.fullmatch(w) and w == w.lower() for w in words):  # not as parse() makes words: the plain way
+        wanted = f" {' '.join(words)} "
+        return lambda text: wanted in f" {' '.join(_WORD.findall(text.lower()))} "
+    pattern = re.compile(r"(?<!\w)" + r"\W+".join(map(re.escape, words)) + r"(?!\w)", re.UNICODE)
+    return lambda text: pattern.search(text.lower()) is not None
 
 
 def fuse(lexical: list[tuple[int, float]], semantic: list[tuple[int, float]], document_of: dict[int, int],

@@ -75,8 +75,10 @@ class Hit:
 
 
 @lru_cache(maxsize=8192)
-def _passages_with(store, generation: int, word: str) -> int:
-    return store.passages_with(word)  # cached per generation: the counts change only when the store does
+def _passages_with(store, generation: int, word: str, cap: int | None = None) -> int:
+    """How many passages hold the word, counted no further than `cap` when given (cached per
+    generation: the counts change only when the store does)."""
+    return store.passages_with(word, cap)
 
 
 def selective(kb, query: Query) -> Query:
@@ -86,7 +88,13 @@ def selective(kb, query: Query) -> Query:
         return query
     budget = min(MATCH_BUDGET, MATCH_SHARE * total)
     generation = kb.store.generation
-    counts = {w: _passages_with(kb.store, generation, w) for w in query.words}
+    # A word in more passages than the budget is kept only when it is the rarest of all, so counting
+    # stops just past the budget (a common word's count was most of what choosing cost at 1M passages);
+    # only when every word is past it are they counted in full, to find the rarest.
+    cap = int(budget) + 1
+    counts = {w: _passages_with(kb.store, generation, w, cap) for w in query.words}
+    if all(n > budget for n in counts.values()):
+        counts = {w: _passages_with(kb.store, generation, w) for w in query.words}
     kept, matched = [], 0
     for word in sorted(query.words, key=counts.get):
         if kept and matched + counts[word] > budget:
@@ -156,6 +164,13 @@ def fuse(rankings: list[list[int]], weights: list[float] | tuple | None = None, 
 def ranked_chunks(kb, query: Query, mode: str = DEFAULT_MODE, filters: Filters | None = None, weights=None,
                   depth: int = CANDIDATES, doc_id: int | None = None) -> list[tuple[int, float]]:
     """(chunk id, fused score), best first: the candidates before grouping by document."""
+    return _ranked(kb, query, mode, filters, weights, depth, doc_id)[0]
+
+
+def _ranked(kb, query: Query, mode: str = DEFAULT_MODE, filters: Filters | None = None, weights=None,
+            depth: int = CANDIDATES, doc_id: int | None = None) -> tuple[list[tuple[int, float]], dict]:
+    """`ranked_chunks`, and the chunk rows already read on the way ({} when none were): what search
+    shows is read from them rather than a second time."""
     check_mode(mode)
     if mode == "hybrid":
         return _hybrid(kb, query, filters, weights, depth, doc_id)
@@ -168,20 +183,21 @@ def ranked_chunks(kb, query: Query, mode: str = DEFAULT_MODE, filters: Filters |
         rankings.append(semantic(kb, query, depth, filters, doc_id))
         used.append(weights[1])
     scores = fuse(rankings, used)
-    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    return sorted(scores.items(), key=lambda item: (-item[1], item[0])), {}
 
 
-def _hybrid(kb, query: Query, filters, weights, depth: int, doc_id: int | None) -> list[tuple[int, float]]:
-    """Both retrievers' candidates fused by normalised score per document (index/fusion.py)."""
+def _hybrid(kb, query: Query, filters, weights, depth: int, doc_id: int | None) -> tuple[list[tuple[int, float]], dict]:
+    """Both retrievers' candidates fused by normalised score per document (index/fusion.py), and their rows."""
     lex = lexical_scored(kb, query, depth, filters, doc_id)
     sem = semantic_scored(kb, query, depth, filters, doc_id)
     rows = kb.store.chunks({c for c, _ in lex} | {c for c, _ in sem})
     text = {c: marked(row.text, query.expansions) for c, row in rows.items()}  # "net promoter score" holds "nps"
-    exact = {c for c in rows if fusion.exact(query.words, text[c])} if not query.phrases else set()
+    matches = fusion.exact_matcher(query.words)
+    exact = {c for c in rows if matches(text[c])} if not query.phrases else set()
     best = text[lex[0][0]] if lex and lex[0][0] in rows else None
     share = fusion.confident_share(fusion.share(weights), query.words, best)
     lex = fusion.covered(lex, query.words, {c: marked(f"{row.text} {row.context}", query.expansions) for c, row in rows.items()})
-    return fusion.fuse(lex, sem, {c: row.document_id for c, row in rows.items()}, share, exact)
+    return fusion.fuse(lex, sem, {c: row.document_id for c, row in rows.items()}, share, exact), rows
 
 
 def _depth(wanted: int) -> int:
@@ -198,10 +214,11 @@ def search(kb, query: str, k: int = DEFAULT_K, mode: str = DEFAULT_MODE, filters
         return []
     kb.refresh()
     parsed = _spelled(kb, parsed)
-    ranked = ranked_chunks(kb, parsed, mode, filters, weights, _depth(offset + k))
+    ranked, chunks = _ranked(kb, parsed, mode, filters, weights, _depth(offset + k))
     best: dict[int, tuple[int, float]] = {}  # document id -> its best chunk
     extra: dict[int, int] = {}
-    chunks = kb.store.chunks([c for c, _ in ranked])
+    if not chunks:
+        chunks = kb.store.chunks([c for c, _ in ranked])
     for chunk_id, score in ranked:
         chunk = chunks.get(chunk_id)
         if chunk is None:  # a vector with no row is never returned
@@ -210,14 +227,21 @@ def search(kb, query: str, k: int = DEFAULT_K, mode: str = DEFAULT_MODE, filters
             extra[chunk.document_id] = extra.get(chunk.document_id, 0) + 1
         else:
             best[chunk.document_id] = (chunk_id, score)
-    page = list(best.items())[offset : offset + k]
-    hits = []
-    for doc_id, (chunk_id, score) in page:
-        hit = _hit(kb, chunks[chunk_id], score, parsed, (filters or Filters()).speaker)
-        if hit is not None:
-            hit.more = extra.get(doc_id, 0)
-            hits.append(hit)
+    page = [(chunks[c], score) for c, score in list(best.values())[offset : offset + k]]
+    hits = _hits(kb, page, parsed, (filters or Filters()).speaker)
+    for hit in hits:
+        hit.more = extra.get(hit.doc_id, 0)
     return hits
+
+
+def _hits(kb, page: list, query: Query, speaker: str = "") -> list[Hit]:
+    """Hits of (chunk, score) pairs, what they show read together (index/shown.py `prepare`)."""
+    from .shown import prepare, query_vector
+
+    docs = [(kb.store.document_shown(chunk.document_id), chunk, score) for chunk, score in page]
+    docs = [(doc, chunk, score) for doc, chunk, score in docs if doc is not None]
+    segments = prepare(kb, [(doc, chunk) for doc, chunk, _ in docs], query_vector(kb, query.text))
+    return [_hit(kb, doc, chunk, score, query, speaker, segments.get(doc.id)) for doc, chunk, score in docs]
 
 
 def searched_for(kb, query: str) -> str | None:
@@ -248,8 +272,7 @@ def more_from_document(kb, query: str, doc_id: int, k: int = DEFAULT_K, mode: st
     parsed = _spelled(kb, parsed)
     ranked = ranked_chunks(kb, parsed, mode, None, weights, _depth(k), doc_id=int(doc_id))
     chunks = kb.store.chunks([c for c, _ in ranked[:k]])
-    hits = [_hit(kb, chunks[c], score, parsed) for c, score in ranked[:k] if c in chunks]
-    return [h for h in hits if h is not None]
+    return _hits(kb, [(chunks[c], score) for c, score in ranked[:k] if c in chunks], parsed)
 
 
 def facets(kb, query: str, mode: str = DEFAULT_MODE, filters: Filters | None = None) -> dict[str, dict[str, int]]:
@@ -275,11 +298,8 @@ def facets(kb, query: str, mode: str = DEFAULT_MODE, filters: Filters | None = N
     return out
 
 
-def _hit(kb, chunk, score: float, query: Query, speaker: str = "") -> Hit | None:
-    doc = kb.store.document_shown(chunk.document_id)  # an episode's segments, when needed, in _episode_start
-    if doc is None:
-        return None
-    start, who, centre = _episode_start(kb, doc, chunk, query, speaker)
+def _hit(kb, doc, chunk, score: float, query: Query, speaker: str = "", segments: list | None = None) -> Hit:
+    start, who, centre = _episode_start(kb, doc, chunk, query, speaker, segments)
     if doc.kind != "episode":  # the snippet is centred on the sentence that answers (index/shown.py)
         from .shown import answering_sentence, query_vector
 
@@ -294,14 +314,14 @@ def _hit(kb, chunk, score: float, query: Query, speaker: str = "") -> Hit | None
     )
 
 
-def _episode_start(kb, doc, chunk, query: Query, speaker: str = "") -> tuple[float | None, str, str | None]:
+def _episode_start(kb, doc, chunk, query: Query, speaker: str = "", segments: list | None = None) -> tuple[float | None, str, str | None]:
     """The second to play an episode passage from (where its best-matching sentence begins; with a
     speaker filter, the best of that speaker's sentences), who speaks there, and that segment's text."""
     if doc.kind != "episode" or chunk.start is None:
         return chunk.start, "", None
     from .shown import episode_moment, query_vector
 
-    return episode_moment(kb, doc.id, chunk, query.text, query_vector(kb, query.text), speaker)
+    return episode_moment(kb, doc.id, chunk, query.text, query_vector(kb, query.text), speaker, segments)
 
 
 def results_json(query: str, hits: list[Hit], searched_for: str | None = None, **extra) -> dict:

@@ -10,7 +10,7 @@ import numpy as np
 from .embed import EmbedderError
 from .highlight import SNIPPET_CHARS
 from .moments import best_start, segment_scores
-from .sentences import passage_sentences, segments_inside
+from .sentences import passage_sentences, segments_inside, with_pairs
 
 
 def query_vector(kb, text: str):
@@ -34,10 +34,36 @@ def answering_sentence(kb, text: str, query: str, query_vector) -> str | None:
     return sentences[int(np.argmax(scores))]
 
 
-def episode_moment(kb, doc_id: int, chunk, query: str, query_vector, speaker: str = "") -> tuple[float | None, str, str | None]:
+def prepare(kb, shown: list, query_vector) -> dict[int, list]:
+    """What choosing the sentences of a page of hits ((document, chunk) pairs) reads, read at once: the
+    episodes' segments ({doc id: segments}, returned for `episode_moment`) and the stored vectors of
+    every sentence `answering_sentence` and `episode_moment` will score, in one batch (they land in the
+    embedder's cache, so the hits find them there instead of each asking the store)."""
+    segments: dict[int, list] = {}
+    texts: list[str] = []
+    for doc, chunk in shown:
+        if doc.kind == "episode":
+            if chunk.start is None:
+                continue
+            if doc.id not in segments:
+                segments[doc.id] = kb.store.segments(doc.id)
+            texts += with_pairs([s.text for s in segments_inside(segments[doc.id], chunk.start, chunk.end)])
+        elif len(" ".join(chunk.text.split())) > SNIPPET_CHARS:
+            texts += passage_sentences(chunk.text)
+    if texts and query_vector is not None:
+        try:
+            kb.embedder.encode_sentences(texts)
+        except EmbedderError:
+            pass  # each hit asks again, and chooses by words alone as it would have
+    return segments
+
+
+def episode_moment(kb, doc_id: int, chunk, query: str, query_vector, speaker: str = "",
+                   segments: list | None = None) -> tuple[float | None, str, str | None]:
     """(second to play from, who speaks there, the text of the segment there) for an episode passage:
-    where its best-matching sentence begins; with a speaker filter, the best of that speaker's sentences."""
-    inside = segments_inside(kb.store.segments(doc_id), chunk.start, chunk.end)
+    where its best-matching sentence begins; with a speaker filter, the best of that speaker's sentences.
+    `segments` are the episode's, when already read."""
+    inside = segments_inside(kb.store.segments(doc_id) if segments is None else segments, chunk.start, chunk.end)
     if speaker:
         inside = [s for s in inside if s.speaker.lower() == speaker.lower()] or inside
     moment = best_start([(s.start, s.end, s.text) for s in inside], query, query_vector, kb.embedder.encode_sentences)
@@ -46,4 +72,4 @@ def episode_moment(kb, doc_id: int, chunk, query: str, query_vector, speaker: st
     return start, (at.speaker if at else ""), (at.text if at and moment is not None else None)
 
 
-__all__ = ["answering_sentence", "episode_moment", "query_vector"]
+__all__ = ["answering_sentence", "episode_moment", "prepare", "query_vector"]

@@ -48,7 +48,7 @@ def _english() -> frozenset[str]:
 def _known(store, word: str) -> bool:
     from .search import _passages_with
 
-    return _passages_with(store, store.generation, word) > 0
+    return _passages_with(store, store.generation, word, 1) > 0  # one passage is enough to know it
 
 
 def suggestion(kb, word: str) -> str | None:

@@ -39,7 +39,7 @@ def _public_quote(quote: dict) -> None:
     """A quote of the answer card as a client may see it: no local path, and Clout's own links made absolute
     (the widget runs on other sites)."""
     if not quote["source"].startswith(("http://", "https://")):
-        doc = _kb().store.document(quote["doc_id"], segments=False)
+        doc = _kb().store.document_shown(quote["doc_id"])  # source and extra: not the text
         quote["source"] = public_source(quote["source"], doc.extra if doc is not None else {})
     if quote["url"].startswith("/"):
         quote["url"] = request.host_url.rstrip("/") + quote["url"]
@@ -50,7 +50,7 @@ def _without_local_paths(result: dict) -> None:
     remote = ("http://", "https://")
     if result["source"].startswith(remote) and (not result["audio_url"] or result["audio_url"].startswith(remote)):
         return  # nothing local to hide: no need to read the document
-    doc = _kb().store.document(result["doc_id"], segments=False)
+    doc = _kb().store.document_shown(result["doc_id"])  # source and extra: not the text
     result["source"] = public_source(result["source"], doc.extra if doc is not None else {})
     media = url_for("media.audio", doc_id=result["doc_id"], _external=True)
     result["audio_url"] = public_audio_url(result["audio_url"], media)

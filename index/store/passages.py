@@ -79,9 +79,14 @@ class PassageQueries:
         """Title and text of up to `limit` chunks (the spelling dictionary's sample of the collection's words)."""
         yield from self.db.execute("SELECT title, text FROM chunks_fts LIMIT ?", (limit,))
 
-    def passages_with(self, word: str) -> int:
-        """How many chunks contain the word (as the full-text index stems it)."""
-        return self.db.execute("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (f'"{word}"',)).fetchone()[0]
+    def passages_with(self, word: str, cap: int | None = None) -> int:
+        """How many chunks contain the word (as the full-text index stems it); with `cap`, counted no
+        further than that (the full-text index stops reading the word's list there)."""
+        if cap is None:
+            return self.db.execute("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (f'"{word}"',)).fetchone()[0]
+        return self.db.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)", (f'"{word}"', int(cap))
+        ).fetchone()[0]
 
     def documents_per(self, field: str, doc_ids) -> dict[str, int]:
         """{value: how many of these documents have it} for a facet field (kind, site), most first; empty values left out."""
