@@ -19,7 +19,7 @@ import threading
 from functools import lru_cache
 
 from .spelling import SAMPLE_PASSAGES
-from .terms import STOPWORDS
+from .terms import STOPWORDS, phrase_pattern
 
 MIN_LETTERS, MAX_LETTERS = 2, 6
 MIN_SEEN = 2  # times a capitalised run must occur to count as a name (a "(NPS)" definition counts as this)
@@ -149,9 +149,7 @@ def marked(text: str, expanded) -> str:
 def _patterns(expanded) -> tuple[tuple[str, str, re.Pattern], ...]:
     """Each phrase as (acronym, its longest word, a pattern over the text as written: its words in
     order, anything not a word between)."""
-    return tuple((acronym, max(phrase, key=len),
-                  re.compile(r"(?<!\w)" + r"\W+".join(map(re.escape, phrase)) + r"(?!\w)", re.IGNORECASE))
-                 for acronym, phrase in expanded)
+    return tuple((acronym, max(phrase, key=len), phrase_pattern(phrase, re.IGNORECASE)) for acronym, phrase in expanded)
 
 
 __all__ = ["expansions", "marked", "typed"]

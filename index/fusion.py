@@ -97,7 +97,9 @@ def exact_matcher(words: tuple[str, ...]):
     if not all(_WORD.fullmatch(w) and w == w.lower() for w in words):  # not as parse() makes words: the plain way
         wanted = f" {' '.join(words)} "
         return lambda text: wanted in f" {' '.join(_WORD.findall(text.lower()))} "
-    pattern = re.compile(r"(?<!\w)" + r"\W+".join(map(re.escape, words)) + r"(?!\w)", re.UNICODE)
+    from .terms import phrase_pattern
+
+    pattern = phrase_pattern(words, re.UNICODE)
     return lambda text: pattern.search(text.lower()) is not None
 
 

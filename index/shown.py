@@ -22,10 +22,15 @@ def query_vector(kb, text: str):
         return None
 
 
+def _fits(text: str) -> bool:
+    """Whether the whole passage fits in a snippet: then there is no sentence to centre on."""
+    return len(" ".join(text.split())) <= SNIPPET_CHARS
+
+
 def answering_sentence(kb, text: str, query: str, query_vector) -> str | None:
     """The passage's sentence that best answers the query; None when the whole passage fits in a
     snippet (there is nothing to centre, and nothing is scored)."""
-    if len(" ".join(text.split())) <= SNIPPET_CHARS:
+    if _fits(text):
         return None
     sentences = passage_sentences(text)
     if not sentences:
@@ -48,7 +53,7 @@ def prepare(kb, shown: list, query_vector) -> dict[int, list]:
             if doc.id not in segments:
                 segments[doc.id] = kb.store.segments(doc.id)
             texts += with_pairs([s.text for s in segments_inside(segments[doc.id], chunk.start, chunk.end)])
-        elif len(" ".join(chunk.text.split())) > SNIPPET_CHARS:
+        elif not _fits(chunk.text):
             texts += passage_sentences(chunk.text)
     if texts and query_vector is not None:
         try:

@@ -26,6 +26,12 @@ def _porter():
         stemmer = _local.porter = snowballstemmer.stemmer("porter")
     return stemmer
 
+def phrase_pattern(words, flags: int = 0) -> re.Pattern:
+    """A pattern for the words in order as whole words, anything not a word character between them
+    (the exact-name test in index/fusion.py, the spelled-out acronyms in index/acronyms.py)."""
+    return re.compile(r"(?<!\w)" + r"\W+".join(map(re.escape, words)) + r"(?!\w)", flags)
+
+
 # Function words match nearly every passage: in an OR query they only add noise to BM25.
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before being below
