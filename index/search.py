@@ -17,6 +17,7 @@ Bad filters or mode raise SearchError (a ValueError) with one sentence; any quer
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 
@@ -44,6 +45,10 @@ WEIGHTS = (1.0, 0.7)
 LARGE_COLLECTION = 20_000
 MATCH_BUDGET = 10_000
 MATCH_SHARE = 0.5
+# Threads that embed hybrid queries and search the vector index beside BM25 (see _hybrid): as many
+# as `clout serve` may run request threads (clout/cli/serve.py), so no request waits on another's;
+# they are started only as requests need them.
+_NEAREST = ThreadPoolExecutor(max_workers=64, thread_name_prefix="clout-nearest")
 
 
 @dataclass
@@ -140,15 +145,31 @@ def semantic_scored(kb, query: Query, limit: int = CANDIDATES, filters: Filters 
                     doc_id: int | None = None) -> list[tuple[int, float]]:
     """(chunk id, cosine similarity) best first, as `semantic` ranks them: the passage vectors' best
     candidates, each scored by the best of its windows."""
+    return _rescored(kb, _nearest(kb, query, limit, _allowed(kb, query, filters, doc_id)))
+
+
+def _allowed(kb, query: Query, filters: Filters | None, doc_id: int | None) -> list[int] | None | bool:
+    """What vector search may return (`allowed_chunks`), or False when it has nothing to search."""
     if not query.text:
-        return []
+        return False
     only = allowed_chunks(kb, query, filters, doc_id)
-    if only is not None and not only:
-        return []
+    return False if only is not None and not only else only
+
+
+def _nearest(kb, query: Query, limit: int, only) -> tuple:
+    """(query vector, [(chunk id, cosine)]) from the vector index alone: no store read, so it may run
+    on another thread (see _hybrid). `only` as `_allowed` gives it."""
+    if only is False:
+        return None, []
     vector = kb.embedder.encode_query(query.text)
     scores, ids = kb.vectors.search(vector, limit, only=only)
-    # Second stage: each candidate passage scored by its best ~40-word window (index/windows.py).
-    return windows.rescored(kb.store, vector, [(int(i), float(s)) for s, i in zip(scores, ids)])
+    return vector, [(int(i), float(s)) for s, i in zip(scores, ids)]
+
+
+def _rescored(kb, nearest: tuple) -> list[tuple[int, float]]:
+    """Second stage: each candidate passage scored by its best ~40-word window (index/windows.py)."""
+    vector, scored = nearest
+    return windows.rescored(kb.store, vector, scored) if scored else []
 
 
 def fuse(rankings: list[list[int]], weights: list[float] | tuple | None = None, k: int = RRF_K) -> dict[int, float]:
@@ -187,16 +208,22 @@ def _ranked(kb, query: Query, mode: str = DEFAULT_MODE, filters: Filters | None 
 
 
 def _hybrid(kb, query: Query, filters, weights, depth: int, doc_id: int | None) -> tuple[list[tuple[int, float]], dict]:
-    """Both retrievers' candidates fused by normalised score per document (index/fusion.py), and their rows."""
+    """Both retrievers' candidates fused by normalised score per document (index/fusion.py), and their rows.
+
+    The query is embedded and the vector index searched on another thread while this one runs BM25
+    and weighs its passages (ONNX Runtime, FAISS and SQLite each let go of the GIL): the two sides
+    took about the same time one after the other (README "Search speed")."""
+    nearest = _NEAREST.submit(_nearest, kb, query, depth, _allowed(kb, query, filters, doc_id))
     lex = lexical_scored(kb, query, depth, filters, doc_id)
-    sem = semantic_scored(kb, query, depth, filters, doc_id)
-    rows = kb.store.chunks({c for c, _ in lex} | {c for c, _ in sem})
+    rows = kb.store.chunks(c for c, _ in lex)
+    lex = fusion.covered(lex, query.words, {c: marked(f"{row.text} {row.context}", query.expansions) for c, row in rows.items()})
+    sem = _rescored(kb, nearest.result())
+    rows.update(kb.store.chunks({c for c, _ in sem} - rows.keys()))
     text = {c: marked(row.text, query.expansions) for c, row in rows.items()}  # "net promoter score" holds "nps"
     matches = fusion.exact_matcher(query.words)
     exact = {c for c in rows if matches(text[c])} if not query.phrases else set()
     best = text[lex[0][0]] if lex and lex[0][0] in rows else None
     share = fusion.confident_share(fusion.share(weights), query.words, best)
-    lex = fusion.covered(lex, query.words, {c: marked(f"{row.text} {row.context}", query.expansions) for c, row in rows.items()})
     return fusion.fuse(lex, sem, {c: row.document_id for c, row in rows.items()}, share, exact), rows
 
 
