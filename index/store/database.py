@@ -14,11 +14,6 @@ from clout.errors import CloutError
 from ..faults import fault_point
 from .schema import MIGRATIONS, SCHEMA, SCHEMA_VERSION
 
-# How much of the database file each connection reads through a memory map (SQLite caps it at what
-# it was built to allow), and its page cache beside that.
-MMAP_BYTES = 1 << 34
-CACHE_KIB = 32 * 1024
-
 
 class StoreError(CloutError):
     """The store cannot be used as it is (wrong model, unreadable file, newer schema)."""
@@ -72,11 +67,6 @@ class Database:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
-            # Reads through a memory map and a larger page cache: BM25 looks up every matched row's
-            # length (one B-tree probe each, thousands a query), and through SQLite's default 2 MB
-            # cache each probe of a large store was a read() call (README "Search speed").
-            conn.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
-            conn.execute(f"PRAGMA cache_size={-CACHE_KIB}")
             conn.row_factory = sqlite3.Row
             self._local.conn = conn
         return conn
