@@ -2,8 +2,12 @@
 
     python scripts/bench_scale.py --chunks 10000,100000,1000000 [--work DIR] [--out FILE.json]
 
-Texts are real-looking (sentences of the seed corpus and the shared article pages, recombined), so
-full-text search does real work. Vectors are synthetic but shaped like real ones: each sentence is
+Texts are real-looking (sentences of the seed corpus, the shared article pages and, by default, the
+198 pages of ../shared/data/kb, recombined), so full-text search does real work. The kb pages matter
+at 1M: from 1,596 sentences alone (`--pool seeds`, what this script used before) every sentence was
+repeated in ~2,800 passages, so every word of every query matched thousands of passages and BM25
+scored 3k-38k rows for the rarest word of a query, where real text has words few passages hold; with
+the kb's ~9.7k sentences more, a sentence is in ~400. Vectors are synthetic but shaped like real ones: each sentence is
 embedded once with the real model, and a chunk's vector is the normalised sum of its sentences'
 vectors plus a little noise, so a query about a sentence finds the chunks that contain it. Stores are
 written in bulk through the store's bulk loader and index/vectors.py (not the embedder),
@@ -53,9 +57,23 @@ BATCH = 20_000
 
 
 # -- text -------------------------------------------------------------------------------------
-def sentences() -> list[str]:
-    """Every sentence of the seed corpus, the default corpus and the shared article pages."""
+_MARKDOWN = [(re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"), (re.compile(r"<[^>]+>|[`*_#>|]+"), " ")]
+
+
+def _plain(markdown: str) -> str:
+    """A kb page's body as plain text: links as their words, markup dropped (front matter too)."""
+    body = markdown.split("\n---\n", 1)[-1]
+    for pattern, replacement in _MARKDOWN:
+        body = pattern.sub(replacement, body)
+    return body
+
+
+def sentences(pool: str = "kb") -> list[str]:
+    """Every sentence of the seed corpus, the default corpus and the shared article pages, and with
+    pool "kb" those of the shared kb pages too (see the module's notes)."""
     texts = [p.read_text(encoding="utf-8", errors="replace") for p in sorted((ROOT / "corpus").rglob("*.txt"))]
+    if pool == "kb":
+        texts += [_plain(p.read_text(encoding="utf-8", errors="replace")) for p in sorted((SHARED / "data" / "kb" / "docs").glob("*.md"))]
     texts += [p.read_text(encoding="utf-8", errors="replace") for p in sorted((SHARED / "seeds").glob("*.txt"))]
     from clout.ingest.extract import extract_html
     from clout.ingest.errors import IngestError
@@ -328,11 +346,13 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--reuse", action="store_true", help="Serve stores already built in --work.")
     parser.add_argument("--out", type=Path, help="Also write the figures as JSON here.")
     parser.add_argument("--queries", type=int, default=100, help="Queries per client (distinct, so never cached).")
+    parser.add_argument("--pool", choices=["kb", "seeds"], default="kb",
+                        help="Sentences the texts are made of: with the kb pages (default), or the seeds and articles alone (as before).")
     args = parser.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.chunks.split(",") if s.strip()]
     args.work.mkdir(parents=True, exist_ok=True)
     embedder = Embedder()
-    pool = sentences()
+    pool = sentences(args.pool)
     started = time.perf_counter()
     pool_vectors = pool_embeddings(embedder, pool, args.work)
     print(f"{len(pool)} real sentences embedded in {time.perf_counter() - started:.0f} s; cores: {os.cpu_count()}", flush=True)
