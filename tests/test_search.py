@@ -247,3 +247,23 @@ def test_highlight_marks_what_the_full_text_index_matched(data_dir):
         results = client.get("/api/search", query_string={"q": word, "mode": "lexical"}).get_json()["results"]
         assert found == bool(results), word
         assert found == ("<mark>" in (results[0]["highlight"] if results else "")), word
+
+
+def test_hybrid_queries_at_once_from_many_threads_find_what_each_finds_alone(kb):
+    """Hybrid search embeds and searches the vector index on its own threads beside BM25: requests on
+    a server's threads at the same time each get their own results, as they get them one at a time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from clout.index.search import search
+
+    queries = ["emotional signature", "executive buy-in", "cheap paper mockups to test a design",
+               "stakeholder mapping", "customer service", "Bloom Energy", "persuade colleagues", "budget"]
+
+    def shown(q):
+        return [(h.doc_id, h.chunk_id, round(h.score, 9), h.snippet) for h in search(kb, q, k=5)]
+
+    alone = {q: shown(q) for q in queries}
+    assert all(alone.values()) and len({tuple(v) for v in alone.values()}) > 1
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        together = list(pool.map(shown, queries * 4))
+    assert together == [alone[q] for q in queries * 4]
