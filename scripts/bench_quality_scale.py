@@ -266,6 +266,16 @@ class CachedEmbedder:
             self.known.update(zip(data["keys"].tolist(), data["vectors"]))
         self.embedded = 0
 
+    def reading(self, stored) -> "CachedEmbedder":
+        """As `Embedder.reading` (a knowledge base asks it for this): the inner model reads the store's sentence vectors."""
+        self.inner = self.inner.reading(stored)
+        return self
+
+    def __getattr__(self, name: str):  # the rest of Embedder's interface (query vectors, sentences) as it is
+        if name == "inner":
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
     @staticmethod
     def key(text: str) -> str:
         return hashlib.sha1(text.encode("utf-8")).hexdigest()
@@ -395,7 +405,7 @@ def padded(cache: Path, base: Path, n: int, cached_only: bool, random_vectors: b
             for chunk in cs:
                 chunk_id += 1
                 rows.append((chunk_id, doc_id, chunk.position, chunk.text, chunk.context, chunk.char_start, chunk.char_end,
-                             vectors[at].astype("<f4").tobytes()))
+                             vectors[at].astype("<f4").tobytes(), None, None))
                 at += 1
         store.bulk_load(docs, rows)
         added += len(flat)
