@@ -145,21 +145,13 @@ def semantic_scored(kb, query: Query, limit: int = CANDIDATES, filters: Filters 
                     doc_id: int | None = None) -> list[tuple[int, float]]:
     """(chunk id, cosine similarity) best first, as `semantic` ranks them: the passage vectors' best
     candidates, each scored by the best of its windows."""
-    return _rescored(kb, _nearest(kb, query, limit, _allowed(kb, query, filters, doc_id)))
+    return _rescored(kb, _nearest(kb, query, limit, allowed_chunks(kb, query, filters, doc_id)))
 
 
-def _allowed(kb, query: Query, filters: Filters | None, doc_id: int | None) -> list[int] | None | bool:
-    """What vector search may return (`allowed_chunks`), or False when it has nothing to search."""
-    if not query.text:
-        return False
-    only = allowed_chunks(kb, query, filters, doc_id)
-    return False if only is not None and not only else only
-
-
-def _nearest(kb, query: Query, limit: int, only) -> tuple:
-    """(query vector, [(chunk id, cosine)]) from the vector index alone: no store read, so it may run
-    on another thread (see _hybrid). `only` as `_allowed` gives it."""
-    if only is False:
+def _nearest(kb, query: Query, limit: int, only: list[int] | None) -> tuple:
+    """(query vector, [(chunk id, cosine)]) from the vector index alone, within `only` as
+    `allowed_chunks` gives it: no store read, so it may run on another thread (see _hybrid)."""
+    if not query.text or (only is not None and not only):
         return None, []
     vector = kb.embedder.encode_query(query.text)
     scores, ids = kb.vectors.search(vector, limit, only=only)
@@ -212,8 +204,8 @@ def _hybrid(kb, query: Query, filters, weights, depth: int, doc_id: int | None) 
 
     The query is embedded and the vector index searched on another thread while this one runs BM25
     and weighs its passages (ONNX Runtime, FAISS and SQLite each let go of the GIL): the two sides
-    took about the same time one after the other (README "Search speed")."""
-    nearest = _NEAREST.submit(_nearest, kb, query, depth, _allowed(kb, query, filters, doc_id))
+    took about the same time one after the other (README "Performance")."""
+    nearest = _NEAREST.submit(_nearest, kb, query, depth, allowed_chunks(kb, query, filters, doc_id))
     lex = lexical_scored(kb, query, depth, filters, doc_id)
     rows = kb.store.chunks(c for c, _ in lex)
     lex = fusion.covered(lex, query.words, {c: marked(f"{row.text} {row.context}", query.expansions) for c, row in rows.items()})

@@ -444,7 +444,7 @@ def main(argv=None) -> int:
     parser.add_argument("--distractors", type=int, default=100_000)
     parser.add_argument("--cached-only", action="store_true", help="only the distractors whose vectors are cached")
     parser.add_argument("--random-vectors", action="store_true",
-                        help="distractors get random unit vectors (no embedding): lexical mode only is meaningful")
+                        help="distractors get random unit vectors (no embedding, a stand-in): hybrid measures only its lexical side's loss")
     parser.add_argument("--source", choices=("passages", "man", "docs"), default="passages",
                         help="passages: man-page paragraphs cut into 15-40-word passages; man: whole man pages chunked as "
                              "Clout chunks articles (passages of its length); docs: the same with DOC_PACKAGES' pages too")

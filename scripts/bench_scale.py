@@ -7,8 +7,8 @@ Texts are real-looking (sentences of the seed corpus, the shared article pages a
 at 1M: from 1,596 sentences alone (`--pool seeds`, what this script used before) every sentence was
 repeated in ~2,800 passages, so every word of every query matched thousands of passages and BM25
 scored 3k-38k rows for the rarest word of a query, where real text has words few passages hold; with
-the kb's ~9.7k sentences more, a sentence is in ~400. Vectors are synthetic but shaped like real ones: each sentence is
-embedded once with the real model, and a chunk's vector is the normalised sum of its sentences'
+the kb's ~9.7k sentences more, a sentence is in ~400. Vectors are synthetic but shaped like real
+ones: each sentence is embedded once with the real model, and a chunk's vector is the normalised sum of its sentences'
 vectors plus a little noise, so a query about a sentence finds the chunks that contain it. Stores are
 written in bulk through the store's bulk loader and index/vectors.py (not the embedder),
 served by `clout serve` in a subprocess, and queried with distinct queries (no cache hits) from 1
