@@ -135,7 +135,7 @@ def test_two_writers_are_serialised_with_a_clear_message(corpus_copy):
     assert "another Clout process" in result.output and "is writing to" in result.output
 
 
-SQL_CALL = re.compile(r"\.(execute|executemany|executescript|backup)\(|\bsqlite3\b")
+SQL_CALL = re.compile(r"\.(execute|executemany|executescript|backup)\(|\b(import|from) sqlite3\b|\bsqlite3\.")
 
 
 def test_no_sql_is_written_outside_the_store():
