@@ -188,15 +188,29 @@ def _ranked(kb, query: Query, mode: str = DEFAULT_MODE, filters: Filters | None 
     if mode == "hybrid":
         return _hybrid(kb, query, filters, weights, depth, doc_id)
     weights = tuple(weights or WEIGHTS)
-    rankings, used = [], []
-    if mode in ("hybrid", "lexical"):
-        rankings.append(lexical(kb, query, depth, filters, doc_id))
-        used.append(weights[0])
-    if mode in ("hybrid", "semantic"):
-        rankings.append(semantic(kb, query, depth, filters, doc_id))
-        used.append(weights[1])
-    scores = fuse(rankings, used)
-    return sorted(scores.items(), key=lambda item: (-item[1], item[0])), {}
+    if mode == "lexical":
+        scored, rows = _lexical_ranked(kb, query, depth, filters, doc_id)
+        ranking, weight = [c for c, _ in scored], weights[0]
+    else:
+        ranking, weight, rows = semantic(kb, query, depth, filters, doc_id), weights[1], {}
+    scores = fuse([ranking], [weight])
+    return sorted(scores.items(), key=lambda item: (-item[1], item[0])), rows
+
+
+def _lexical_ranked(kb, query: Query, depth: int, filters, doc_id: int | None) -> tuple[list[tuple[int, float]], dict]:
+    """Lexical mode's (chunk id, score) best first, and the rows read on the way ({} when none were).
+
+    BM25's ranking; but once the large-collection shortcut has dropped query words (`selective`),
+    BM25 ranked the candidates on the rarest words alone, so each is weighed, as hybrid weighs its
+    lexical side, by the share of all the query's words it holds (`fusion.covered`). On the labelled
+    set padded with 98,775 passages that won back most of what the shortcut cost lexical mode (tuning
+    half nDCG@10 0.793 -> 0.815, against 0.821 with every word kept: README "Quality at scale")."""
+    scored = lexical_scored(kb, query, depth, filters, doc_id)
+    if not scored or selective(kb, query).words == query.words:
+        return scored, {}
+    rows = kb.store.chunks(c for c, _ in scored)
+    text = {c: marked(f"{row.text} {row.context}", query.expansions) for c, row in rows.items()}
+    return sorted(fusion.covered(scored, query.words, text), key=lambda item: -item[1]), rows
 
 
 def _hybrid(kb, query: Query, filters, weights, depth: int, doc_id: int | None) -> tuple[list[tuple[int, float]], dict]:

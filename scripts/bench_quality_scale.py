@@ -437,8 +437,27 @@ def scores(directory: Path, queries: list[dict], modes) -> dict[str, dict[str, f
     return out
 
 
+def plain_bm25(directory: Path, queries: list[dict]) -> dict[str, float]:
+    """{half: nDCG@10} of a plain BM25 library (bm25s, scripts/eval_baselines.py) over the store's
+    documents: what the same padding costs BM25 with no shortcut and no fusion."""
+    from eval_baselines import Bm25
+
+    from clout.index.evaluate import half, ndcg, query_key, resolve
+    from clout.index.kb import KnowledgeBase
+
+    kb = KnowledgeBase(directory, readonly=True)
+    bm25 = Bm25([d for d in kb.store.documents() if d.duplicate_of is None])
+    figures: dict[str, list[float]] = {"tune": [], "held-out": []}
+    for item in queries:
+        grades = resolve(kb, item["relevant"])
+        if grades:  # as evaluate() counts them: a query none of whose documents is stored is skipped
+            figures[half(query_key(item))].append(ndcg(bm25.rank(item["q"], 10), grades))
+    kb.close()
+    return {part: sum(v) / max(1, len(v)) for part, v in figures.items()}
+
+
 def main(argv=None) -> int:
-    sys.path.insert(0, str(ROOT))
+    sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cache", type=Path, default=Path("/work/cache-quality"))
     parser.add_argument("--distractors", type=int, default=100_000)
@@ -459,6 +478,9 @@ def main(argv=None) -> int:
     base = unpadded(args.cache)
     big, n = padded(args.cache, base, args.distractors, args.cached_only, args.random_vectors, args.source)
     rows = {"unpadded": scores(base, queries, modes), f"padded +{n}": scores(big, queries, modes)}
+    for name, directory in (("unpadded", base), (f"padded +{n}", big)):
+        rows[name]["bm25s"] = plain_bm25(directory, queries)
+    modes = (*modes, "bm25s")
     saved = search.LARGE_COLLECTION
     search.LARGE_COLLECTION = 10**12  # every query word kept: what the shortcut costs
     try:

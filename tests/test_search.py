@@ -222,6 +222,45 @@ def test_a_large_collection_keeps_the_rarest_query_words_within_the_match_budget
     assert selective(kb, query).words == (rarest[0],)  # the rarest word is kept even over the budget
 
 
+def test_lexical_mode_weighs_what_the_shortcut_dropped_by_the_query_words_each_passage_holds(data_dir, monkeypatch):
+    """Once the large-collection shortcut keeps only the rarest word, BM25 alone ranks a passage that
+    repeats it above one holding every word of the question; lexical mode weighs each candidate by the
+    share of all the query's words it holds (as hybrid does), so the one holding them all comes first.
+    The thresholds are lowered so this real (small) collection counts as large."""
+    from clout.document import Document
+    from clout.index import search as search_module
+    from clout.index.kb import KnowledgeBase
+    from clout.index.query import parse
+    from clout.index.search import lexical, search, selective
+
+    kb = KnowledgeBase(data_dir)
+    with kb.writing():
+        kb.add(Document(source="repeats.md", title="Repeats", text="Zebra stripes: the zebra is a striped horse of "
+                                                                   "Africa, and no two zebras carry the same pattern of stripes."))
+        kb.add(Document(source="holds.md", title="Holds all",
+                        text="A zebra grazes the long grass of the savanna and walks a day to find water, "
+                             "following the herd it was born in across the plains."))
+        for i in range(2):
+            kb.add(Document(source=f"common{i}.md", title=f"Common {i}",
+                            text=f"Grass needs water. Field {i} of grass was given water on day {i} of the dry season."))
+        for i, topic in enumerate(["budgets", "sponsors", "roadmaps", "hiring", "pricing", "surveys", "churn", "onboarding"]):
+            kb.add(Document(source=f"other{i}.md", title=f"Other {i}", text=f"A note on {topic} for the quarterly review."))
+    query = parse("zebra grass water")
+    titles = [h.title for h in search(kb, query.text, mode="lexical")]
+    assert titles.index("Holds all") < titles.index("Repeats")  # with every word, BM25 ranks them so
+
+    monkeypatch.setattr(search_module, "LARGE_COLLECTION", 1)
+    monkeypatch.setattr(search_module, "MATCH_BUDGET", 2)
+    monkeypatch.setattr(search_module, "MATCH_SHARE", 1.0)
+    assert selective(kb, query).words == ("zebra",)
+    by_bm25 = [kb.store.chunks([c])[c].document_id for c in lexical(kb, query)]
+    title_of = {d.id: d.title for d in kb.store.documents()}
+    assert [title_of[d] for d in by_bm25] == ["Repeats", "Holds all"]  # BM25 over "zebra" alone
+    hits = search(kb, query.text, mode="lexical")
+    assert [h.title for h in hits] == ["Holds all", "Repeats"]
+    kb.close()
+
+
 POLICY_TEXT = ("Our travel policies changed last year. Organizations that publish a policy early win support; "
                "the café team running the pilot proved it. Generalization helps nobody.")
 
