@@ -100,7 +100,14 @@ def exact_matcher(words: tuple[str, ...]):
     from .terms import phrase_pattern
 
     pattern = phrase_pattern(words, re.UNICODE)
-    return lambda text: pattern.search(text.lower()) is not None
+
+    def matches(text: str) -> bool:
+        lowered = text.lower()
+        # Each word as a substring first: most passages lack one, and the test costs ~2 us a passage
+        # where the pattern costs ~11 (it begins with a look-behind, so re cannot scan for a literal).
+        return all(w in lowered for w in words) and pattern.search(lowered) is not None
+
+    return matches
 
 
 def fuse(lexical: list[tuple[int, float]], semantic: list[tuple[int, float]], document_of: dict[int, int],

@@ -5,6 +5,8 @@ holds from ingest (index/sentences.py), so choosing costs a lookup, not a run of
 """
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 
 from .embed import EmbedderError
@@ -41,17 +43,20 @@ def answering_sentence(kb, text: str, query: str, query_vector) -> str | None:
 
 def prepare(kb, shown: list, query_vector) -> dict[int, list]:
     """What choosing the sentences of a page of hits ((document, chunk) pairs) reads, read at once: the
-    episodes' segments ({doc id: segments}, returned for `episode_moment`) and the stored vectors of
+    segments each episode's passage covers ({doc id: segments}, returned for `episode_moment`: a page
+    shows one passage a document; reading every segment of an hour-long episode cost more) and the stored vectors of
     every sentence `answering_sentence` and `episode_moment` will score, in one batch (they land in the
     embedder's cache, so the hits find them there instead of each asking the store)."""
     segments: dict[int, list] = {}
     texts: list[str] = []
+    passages = Counter(doc.id for doc, _ in shown)  # more than one ("more from this document"): read them all
     for doc, chunk in shown:
         if doc.kind == "episode":
             if chunk.start is None:
                 continue
             if doc.id not in segments:
-                segments[doc.id] = kb.store.segments(doc.id)
+                span = (chunk.start, chunk.end) if passages[doc.id] == 1 else (None, None)
+                segments[doc.id] = kb.store.segments(doc.id, *span)
             texts += with_pairs([s.text for s in segments_inside(segments[doc.id], chunk.start, chunk.end)])
         elif not _fits(chunk.text):
             texts += passage_sentences(chunk.text)
@@ -67,7 +72,7 @@ def episode_moment(kb, doc_id: int, chunk, query: str, query_vector, speaker: st
                    segments: list | None = None) -> tuple[float | None, str, str | None]:
     """(second to play from, who speaks there, the text of the segment there) for an episode passage:
     where its best-matching sentence begins; with a speaker filter, the best of that speaker's sentences.
-    `segments` are the episode's, when already read."""
+    `segments` are the episode's (or at least those the passage covers), when already read."""
     inside = segments_inside(kb.store.segments(doc_id) if segments is None else segments, chunk.start, chunk.end)
     if speaker:
         inside = [s for s in inside if s.speaker.lower() == speaker.lower()] or inside

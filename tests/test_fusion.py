@@ -33,6 +33,21 @@ def test_exact_names_match_in_order_only():
     assert not fusion.exact(tuple("abcde"), "a b c d e")  # long queries are not names
 
 
+def test_the_exact_matcher_agrees_with_joining_the_passage_words():
+    """exact_matcher tests substrings before its pattern; it must answer as the plain way does."""
+    import re
+
+    texts = ["Reginald Chatman, at Bloom Energy, explains", "BLOOM—ENERGY!", "bloomenergy", "Bloom's energy",
+             "rebloom energy", "bloom energyx", "energy bloom", "Bloom\nEnergy", "bloom_energy", "bloom  energy",
+             "Bloom Énergy", "customer-experience leaders", "a customer's experience", "experience customer", ""]
+    for words in [("bloom", "energy"), ("customer", "experience"), ("bloom",), ("energy",), ("s", "energy")]:
+        matches = fusion.exact_matcher(words)
+        for text in texts:
+            tokens = " ".join(re.findall(r"\w+", text.lower()))
+            plain = f" {' '.join(words)} " in f" {tokens} "
+            assert matches(text) == plain, (words, text)
+
+
 def test_a_passage_matching_common_words_by_accident_counts_less_than_one_holding_the_query():
     words = ("making", "hydrogen", "from", "water")
     text = {1: "Electrolysers split water into hydrogen. Making it from renewable power emits no carbon.",

@@ -122,13 +122,13 @@ class DocumentTables:
             (kind, exclude_source),
         )
 
-    def segments(self, doc_id: int) -> list[Segment]:
-        return [
-            Segment(r[0], r[1], r[2], r[3])
-            for r in self.db.execute(
-                "SELECT start, end, text, speaker FROM segments WHERE document_id = ? ORDER BY position", (doc_id,)
-            )
-        ]
+    def segments(self, doc_id: int, start: float | None = None, end: float | None = None) -> list[Segment]:
+        """The episode's timed segments in order; with start and end, only those overlapping that span
+        (as `index.sentences.segments_inside` picks them: a hit needs its passage's, not the episode's)."""
+        sql, params = "SELECT start, end, text, speaker FROM segments WHERE document_id = ?", [doc_id]
+        if start is not None and end is not None:
+            sql, params = sql + " AND end > ? AND start < ?", [doc_id, start, end]
+        return [Segment(r[0], r[1], r[2], r[3]) for r in self.db.execute(sql + " ORDER BY position", params)]
 
     def _stored(self, row: sqlite3.Row | None, segments: bool, details: bool = True) -> StoredDocument | None:
         if row is None:
