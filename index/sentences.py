@@ -13,6 +13,7 @@ text with its runs of white space made one space, which the model's tokenizer do
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -37,7 +38,12 @@ def key(text: str) -> int:
 
 def passage_sentences(text: str) -> list[str]:
     """The sentences of a passage, white space made single: what a snippet is centred on."""
-    return [normalised(text[a:b]) for a, b in spans(text)]
+    return list(_passage_sentences(text))
+
+
+@lru_cache(maxsize=256)  # a page of hits splits each passage twice: to fetch its vectors, then to score them
+def _passage_sentences(text: str) -> tuple[str, ...]:
+    return tuple(normalised(text[a:b]) for a, b in spans(text))
 
 
 def with_pairs(singles: Sequence[str]) -> list[str]:
