@@ -151,3 +151,22 @@ def test_no_sql_is_written_outside_the_store():
                 if SQL_CALL.search(line):
                     offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert not offenders, "\n".join(offenders)
+
+
+def test_an_episode_s_segments_are_read_for_one_passage_as_segments_inside_picks_them(tmp_path):
+    """A page of hits reads only the segments its episode passage covers: the same ones, in order,
+    that `segments_inside` picks from the episode's whole list."""
+    from clout.document import Document, Segment
+    from clout.index.sentences import segments_inside
+
+    kb = KnowledgeBase(tmp_path / "data")
+    timed = [Segment(i * 4.0, i * 4.0 + 4.5, f"Segment {i} talks about sponsors and budgets.") for i in range(12)]
+    with kb.writing():
+        kb.add(Document(source="ep.mp3", title="An episode", kind="episode", text=" ".join(s.text for s in timed),
+                        segments=timed))
+    doc_id = next(iter(kb.store.documents())).id
+    every = kb.store.segments(doc_id)
+    assert [s.text for s in every] == [s.text for s in timed]
+    for start, end in [(0.0, 4.0), (3.9, 9.0), (8.0, 8.0), (10.0, 30.0), (44.0, 100.0), (100.0, 120.0)]:
+        assert kb.store.segments(doc_id, start, end) == segments_inside(every, start, end), (start, end)
+    kb.close()
