@@ -214,8 +214,13 @@ def _lexical_ranked(kb, query: Query, depth: int, filters, doc_id: int | None) -
     if not scored or selective(kb, query).words == query.words:
         return scored, {}
     rows = kb.store.chunks(c for c, _ in scored)
-    text = {c: marked(f"{row.text} {row.context}", query.expansions) for c, row in rows.items()}
-    return sorted(fusion.covered(scored, query.words, text), key=lambda item: -item[1]), rows
+    return sorted(_covered(scored, rows, query), key=lambda item: -item[1]), rows
+
+
+def _covered(scored: list[tuple[int, float]], rows: dict, query: Query) -> list[tuple[int, float]]:
+    """BM25's scores weighed by the query words each passage (text, title and heading) holds, where a
+    spelled-out name counts as its acronym (`fusion.covered`, `acronyms.marked`)."""
+    return fusion.covered(scored, query.words, {c: marked(f"{row.text} {row.context}", query.expansions) for c, row in rows.items()})
 
 
 def _hybrid(kb, query: Query, filters, weights, depth: int, doc_id: int | None) -> tuple[list[tuple[int, float]], dict]:
@@ -227,7 +232,7 @@ def _hybrid(kb, query: Query, filters, weights, depth: int, doc_id: int | None) 
     nearest = _NEAREST.submit(_nearest, kb, query, depth, allowed_chunks(kb, query, filters, doc_id))
     lex = lexical_scored(kb, query, max(1, int(depth * HYBRID_LEXICAL_DEPTH)), filters, doc_id)
     rows = kb.store.chunks(c for c, _ in lex)
-    lex = fusion.covered(lex, query.words, {c: marked(f"{row.text} {row.context}", query.expansions) for c, row in rows.items()})
+    lex = _covered(lex, rows, query)
     sem = _rescored(kb, nearest.result())
     rows.update(kb.store.chunks({c for c, _ in sem} - rows.keys()))
     text = {c: marked(row.text, query.expansions) for c, row in rows.items()}  # "net promoter score" holds "nps"
