@@ -35,7 +35,8 @@ MAX_CANDIDATES = 1000
 # Hybrid takes half as many lexical candidates as semantic ones (50 of 100 for a first page): each
 # lexical candidate is read and weighed by the query words it holds (fusion.covered), ~30 us a
 # passage, and on the labelled halves, the padded store and the BEIR sample nDCG@10 moved by at most
-# 0.001 from 100 to 50 (or to 30), while /api/search at 100k took 3 ms less (README "Performance").
+# 0.001 from 100 to 50 (30 scored the same on the labelled halves and padded store; BEIR not run at
+# 30), while /api/search at 100k took 3 ms less (README "Performance").
 HYBRID_LEXICAL_DEPTH = 0.5
 RRF_K = 60
 # (lexical, semantic) weights of reciprocal rank fusion, used now only by a caller passing weights to a
