@@ -23,6 +23,8 @@ class Query:
     phrases: tuple[tuple[str, ...], ...]  # quoted phrases that must appear, as word sequences
     # (acronym, phrase words) the collection spells a typed acronym out as (index/acronyms.py): also searched for
     expansions: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Passages must hold every word, not any (search.selective, when each word alone is too common)
+    every: bool = False
 
     @property
     def terms(self) -> tuple[str, ...]:
@@ -33,10 +35,13 @@ class Query:
         return tuple(seen)
 
     def match_expression(self) -> str:
-        """FTS5 expression: any of the words, ranked by BM25; empty when nothing is searchable."""
+        """FTS5 expression: any of the words (every one of them when `every`), ranked by BM25; empty
+        when nothing is searchable. A typed acronym also matches as the phrase it is spelled out as."""
         words = list(self.words) or [w for phrase in self.phrases for w in phrase]
-        spelled = [" ".join(phrase) for acronym, phrase in self.expansions if acronym in self.words]
-        return " OR ".join(f'"{w}"' for w in words[:MAX_TERMS] + spelled)
+        spelled = {acronym: " ".join(phrase) for acronym, phrase in self.expansions if acronym in self.words}
+        if self.every:
+            return " AND ".join(f'("{w}" OR "{spelled[w]}")' if w in spelled else f'"{w}"' for w in words[:MAX_TERMS])
+        return " OR ".join(f'"{w}"' for w in words[:MAX_TERMS] + list(spelled.values()))
 
     def phrase_expression(self) -> str:
         """FTS5 expression every result must satisfy (all quoted phrases); empty when there are none."""

@@ -92,8 +92,34 @@ def _passages_with(store, generation: int, word: str, cap: int | None = None) ->
     return store.passages_with(word, cap)
 
 
+@lru_cache(maxsize=4096)
+def _passages_matching(store, generation: int, expression: str, cap: int) -> int:
+    """How many passages match an FTS5 expression, counted no further than `cap` (cached as above)."""
+    return store.passages_matching(expression, cap)
+
+
+def too_common(kb, query: Query) -> bool:
+    """True when, in a large collection, BM25 would still score more passages than the match budget
+    after `selective`: a lone word, or words each past the budget with no passage holding them all or
+    too many holding them all, that most passages hold. BM25 then cost 100-160 ms at 1M passages
+    ("are more important than" is "important" alone, in 100k passages) and ranks by little more than
+    passage length; hybrid leaves such a query to the vector side (see _hybrid)."""
+    total = kb.vectors.count
+    if total < LARGE_COLLECTION or not query.words or query.phrases or query.expansions:
+        return False
+    budget = min(MATCH_BUDGET, MATCH_SHARE * total)
+    generation, cap = kb.store.generation, int(budget) + 1
+    if any(_passages_with(kb.store, generation, w, cap) <= budget for w in query.words):
+        return False
+    if len(query.words) == 1:
+        return True
+    held = _passages_matching(kb.store, generation, replace(query, every=True).match_expression(), cap)
+    return held == 0 or held > budget
+
+
 def selective(kb, query: Query) -> Query:
-    """The query's rarest words, within the match budget, once the collection is large."""
+    """The query's rarest words, within the match budget, once the collection is large; or, when each
+    word alone is past the budget, every word required of a passage (`Query.every`)."""
     total = kb.vectors.count
     if total < LARGE_COLLECTION or len(query.words) < 2:
         return query
@@ -105,6 +131,13 @@ def selective(kb, query: Query) -> Query:
     cap = int(budget) + 1
     counts = {w: _passages_with(kb.store, generation, w, cap) for w in query.words}
     if all(n > budget for n in counts.values()):
+        # Every word alone is past the budget: BM25 scored 100k+ passages of a 1M collection for
+        # "and what role they" (130 ms). The passages holding every word are what `fusion.covered`
+        # would rank first anyway, and far fewer; only when no passage holds them all is the rarest
+        # word kept alone, which takes counting each word in full.
+        every = replace(query, every=True)
+        if _passages_matching(kb.store, generation, every.match_expression(), cap):
+            return every
         counts = {w: _passages_with(kb.store, generation, w) for w in query.words}
     kept, matched = [], 0
     for word in sorted(query.words, key=counts.get):
@@ -231,7 +264,10 @@ def _hybrid(kb, query: Query, filters, weights, depth: int, doc_id: int | None) 
     and weighs its passages (ONNX Runtime, FAISS and SQLite each let go of the GIL): the two sides
     took about the same time one after the other (README "Performance")."""
     nearest = _NEAREST.submit(_nearest, kb, query, depth, allowed_chunks(kb, query, filters, doc_id))
-    lex = lexical_scored(kb, query, max(1, int(depth * HYBRID_LEXICAL_DEPTH)), filters, doc_id)
+    if doc_id is None and too_common(kb, query):
+        lex = []  # the exact-match bonus below still rewards the passages holding every word
+    else:
+        lex = lexical_scored(kb, query, max(1, int(depth * HYBRID_LEXICAL_DEPTH)), filters, doc_id)
     rows = kb.store.chunks(c for c, _ in lex)
     lex = _covered(lex, rows, query)
     sem = _rescored(kb, nearest.result())

@@ -219,7 +219,60 @@ def test_a_large_collection_keeps_the_rarest_query_words_within_the_match_budget
     assert found and set(found) <= matches[rarest[0]] | matches[rarest[1]]
 
     monkeypatch.setattr(search_module, "MATCH_SHARE", 0.1 / kb.vectors.count)
-    assert selective(kb, query).words == (rarest[0],)  # the rarest word is kept even over the budget
+    if not set.intersection(*matches.values()):  # no passage holds every word (else see the next test)
+        assert selective(kb, query).words == (rarest[0],)  # the rarest word is kept even over the budget
+
+
+def test_when_every_query_word_is_past_the_match_budget_passages_must_hold_them_all(data_dir, monkeypatch):
+    """When each word alone matches more passages than the budget (a question of common words in a
+    large collection), BM25 scores only the passages holding every word, not every passage holding
+    the rarest; if no passage holds them all, the rarest word is kept alone, as before. The
+    thresholds are lowered so this real (small) collection counts as large."""
+    from clout.document import Document
+    from clout.index import search as search_module
+    from clout.index.kb import KnowledgeBase
+    from clout.index.query import parse
+    from clout.index.search import lexical, search, selective, too_common
+
+    kb = KnowledgeBase(data_dir)
+    with kb.writing():
+        kb.add(Document(source="both.md", title="Both", text="Team leaders share the customer story at every review."))
+        for i in range(3):
+            kb.add(Document(source=f"team{i}.md", title=f"Team {i}", text=f"Team note {i}: the team met on day {i}."))
+            kb.add(Document(source=f"story{i}.md", title=f"Story {i}", text=f"Story {i}: a story told on day {i}."))
+    monkeypatch.setattr(search_module, "LARGE_COLLECTION", 1)
+    monkeypatch.setattr(search_module, "MATCH_BUDGET", 2)
+    monkeypatch.setattr(search_module, "MATCH_SHARE", 1.0)
+    title_of = {d.id: d.title for d in kb.store.documents()}
+    titles = lambda q: [title_of[kb.store.chunks([c])[c].document_id] for c in lexical(kb, q)]  # noqa: E731
+
+    query = parse("team story")
+    assert {w: kb.store.passages_with(w) for w in query.words} == {"team": 4, "story": 4}  # each past 2
+    required = selective(kb, query)
+    assert required.every and required.words == query.words
+    assert required.match_expression() == '"team" AND "story"'
+    assert titles(query) == ["Both"]
+    assert [h.title for h in search(kb, query.text, mode="lexical")] == ["Both"]
+    assert search(kb, query.text)[0].title == "Both"  # hybrid: the vector side still adds the rest
+
+    apart = parse("team told")  # "told" is in three passages, none of them with "team"
+    kept = selective(kb, apart)
+    assert not kept.every and kept.words == ("told",)
+    assert sorted(titles(apart)) == ["Story 0", "Story 1", "Story 2"]
+
+    # What BM25 would still score past the budget, hybrid leaves to the vector side: a lone common
+    # word, or common words no passage holds together. Lexical mode still ranks them by BM25.
+    assert not too_common(kb, query) and too_common(kb, apart) and too_common(kb, parse("team"))
+    assert not too_common(kb, parse("team leaders"))  # "leaders" is within the budget
+    monkeypatch.setattr(search_module, "MATCH_BUDGET", 10)
+    assert not too_common(kb, parse("team"))
+    monkeypatch.setattr(search_module, "MATCH_BUDGET", 2)
+    calls = []
+    monkeypatch.setattr(kb.store, "match_scored", lambda *a, **k: calls.append(a) or [])
+    hits = search(kb, "team")
+    assert not calls and {h.title for h in hits} >= {"Team 0", "Team 1", "Team 2"}  # from the vectors alone
+    search(kb, "team", mode="lexical")
+    assert calls
 
 
 def test_lexical_mode_weighs_what_the_shortcut_dropped_by_the_query_words_each_passage_holds(data_dir, monkeypatch):
@@ -306,3 +359,15 @@ def test_hybrid_queries_at_once_from_many_threads_find_what_each_finds_alone(kb)
     with ThreadPoolExecutor(max_workers=8) as pool:
         together = list(pool.map(shown, queries * 4))
     assert together == [alone[q] for q in queries * 4]
+
+
+def test_a_query_requiring_every_word_still_lets_an_acronym_match_as_its_spelling():
+    """`Query.every` (the large-collection shortcut's fallback) joins the words with AND; a typed
+    acronym the collection spells out matches either way, as it does in the any-word expression."""
+    from dataclasses import replace
+
+    from clout.index.query import Query
+
+    query = Query(text="nps survey", words=("nps", "survey"), phrases=(), expansions=(("nps", ("net", "promoter", "score")),))
+    assert query.match_expression() == '"nps" OR "survey" OR "net promoter score"'
+    assert replace(query, every=True).match_expression() == '("nps" OR "net promoter score") AND "survey"'

@@ -82,10 +82,14 @@ class PassageQueries:
     def passages_with(self, word: str, cap: int | None = None) -> int:
         """How many chunks contain the word (as the full-text index stems it); with `cap`, counted no
         further than that (the full-text index stops reading the word's list there)."""
+        return self.passages_matching(f'"{word}"', cap)
+
+    def passages_matching(self, expression: str, cap: int | None = None) -> int:
+        """How many chunks match an FTS5 expression, counted no further than `cap` when given."""
         if cap is None:
-            return self.db.execute("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (f'"{word}"',)).fetchone()[0]
+            return self.db.execute("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (expression,)).fetchone()[0]
         return self.db.execute(
-            "SELECT count(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)", (f'"{word}"', int(cap))
+            "SELECT count(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)", (expression, int(cap))
         ).fetchone()[0]
 
     def documents_per(self, field: str, doc_ids) -> dict[str, int]:
