@@ -99,22 +99,17 @@ def _passages_matching(store, generation: int, expression: str, cap: int) -> int
 
 
 def too_common(kb, query: Query) -> bool:
-    """True when, in a large collection, BM25 would still score more passages than the match budget
-    after `selective`: a lone word, or words each past the budget with no passage holding them all or
-    too many holding them all, that most passages hold. BM25 then cost 100-160 ms at 1M passages
-    ("are more important than" is "important" alone, in 100k passages) and ranks by little more than
-    passage length; hybrid leaves such a query to the vector side (see _hybrid)."""
+    """True when, in a large collection, every word of the query alone matches more passages than
+    the match budget, so BM25 would still score more than the budget after `selective`: over a lone
+    word ("are more important than" is "important" alone, in 100k of 1M passages) or over the passages
+    holding every word, which FTS5 finds by walking each word's whole list ("company s open source
+    software center": 50-140 ms at 1M). Hybrid leaves such a query to the vector side (see _hybrid)."""
     total = kb.vectors.count
     if total < LARGE_COLLECTION or not query.words or query.phrases or query.expansions:
         return False
     budget = min(MATCH_BUDGET, MATCH_SHARE * total)
     generation, cap = kb.store.generation, int(budget) + 1
-    if any(_passages_with(kb.store, generation, w, cap) <= budget for w in query.words):
-        return False
-    if len(query.words) == 1:
-        return True
-    held = _passages_matching(kb.store, generation, replace(query, every=True).match_expression(), cap)
-    return held == 0 or held > budget
+    return all(_passages_with(kb.store, generation, w, cap) > budget for w in query.words)
 
 
 def selective(kb, query: Query) -> Query:
@@ -265,13 +260,18 @@ def _hybrid(kb, query: Query, filters, weights, depth: int, doc_id: int | None) 
     took about the same time one after the other (README "Performance")."""
     nearest = _NEAREST.submit(_nearest, kb, query, depth, allowed_chunks(kb, query, filters, doc_id))
     if doc_id is None and too_common(kb, query):
-        lex = []  # the exact-match bonus below still rewards the passages holding every word
+        # BM25 would score past the match budget: the lexical side is the vector side's candidates,
+        # each weighed by the share of the query's words it holds, as BM25's would be.
+        sem = _rescored(kb, nearest.result())
+        rows = kb.store.chunks(c for c, _ in sem)
+        lex = sorted((item for item in _covered([(c, 1.0) for c, _ in sem], rows, query) if item[1] > 0),
+                     key=lambda item: -item[1])
     else:
         lex = lexical_scored(kb, query, max(1, int(depth * HYBRID_LEXICAL_DEPTH)), filters, doc_id)
-    rows = kb.store.chunks(c for c, _ in lex)
-    lex = _covered(lex, rows, query)
-    sem = _rescored(kb, nearest.result())
-    rows.update(kb.store.chunks({c for c, _ in sem} - rows.keys()))
+        rows = kb.store.chunks(c for c, _ in lex)
+        lex = _covered(lex, rows, query)
+        sem = _rescored(kb, nearest.result())
+        rows.update(kb.store.chunks({c for c, _ in sem} - rows.keys()))
     text = {c: marked(row.text, query.expansions) for c, row in rows.items()}  # "net promoter score" holds "nps"
     matches = fusion.exact_matcher(query.words)
     exact = {c for c in rows if matches(text[c])} if not query.phrases else set()
