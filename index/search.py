@@ -126,12 +126,13 @@ def selective(kb, query: Query) -> Query:
     cap = int(budget) + 1
     counts = {w: _passages_with(kb.store, generation, w, cap) for w in query.words}
     if all(n > budget for n in counts.values()):
-        # Every word alone is past the budget: BM25 scored 100k+ passages of a 1M collection for
-        # "and what role they" (130 ms). The passages holding every word are what `fusion.covered`
-        # would rank first anyway, and far fewer; only when no passage holds them all is the rarest
-        # word kept alone, which takes counting each word in full.
+        # Every word alone is past the budget (at 1M, "develop their product management skills",
+        # whose rarest word is in 60k passages). The passages holding every word are what
+        # `fusion.covered` would rank first anyway, and fewer; only when no passage holds them all is
+        # the rarest word kept alone, which takes counting each word in full. (Hybrid does not come
+        # here for such a query: see too_common.)
         every = replace(query, every=True)
-        if _passages_matching(kb.store, generation, every.match_expression(), cap):
+        if _passages_matching(kb.store, generation, every.match_expression(), 1):
             return every
         counts = {w: _passages_with(kb.store, generation, w) for w in query.words}
     kept, matched = [], 0
