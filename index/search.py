@@ -98,32 +98,36 @@ def _passages_matching(store, generation: int, expression: str, cap: int) -> int
     return store.passages_matching(expression, cap)
 
 
+def _budget(kb) -> tuple[float, int]:
+    """The match budget for this collection, and the count past which a word's passages need not be
+    counted: a word in more passages than the budget is kept only when it is the rarest of all, so
+    counting stops just past it (a common word's count was most of what choosing cost at 1M passages);
+    only when every word is past it are they counted in full, to find the rarest."""
+    budget = min(MATCH_BUDGET, MATCH_SHARE * kb.vectors.count)
+    return budget, int(budget) + 1
+
+
 def too_common(kb, query: Query) -> bool:
     """True when, in a large collection, every word of the query alone matches more passages than
     the match budget, so BM25 would still score more than the budget after `selective`: over a lone
     word ("are more important than" is "important" alone, in 100k of 1M passages) or over the passages
     holding every word, which FTS5 finds by walking each word's whole list ("company s open source
-    software center": 50-140 ms at 1M). Hybrid leaves such a query to the vector side (see _hybrid)."""
-    total = kb.vectors.count
-    if total < LARGE_COLLECTION or not query.words or query.phrases or query.expansions:
+    software center": 50-140 ms at 1M). Hybrid then weighs the vector side's candidates by the query
+    words each holds instead (see _hybrid)."""
+    if kb.vectors.count < LARGE_COLLECTION or not query.words or query.phrases or query.expansions:
         return False
-    budget = min(MATCH_BUDGET, MATCH_SHARE * total)
-    generation, cap = kb.store.generation, int(budget) + 1
+    budget, cap = _budget(kb)
+    generation = kb.store.generation
     return all(_passages_with(kb.store, generation, w, cap) > budget for w in query.words)
 
 
 def selective(kb, query: Query) -> Query:
     """The query's rarest words, within the match budget, once the collection is large; or, when each
     word alone is past the budget, every word required of a passage (`Query.every`)."""
-    total = kb.vectors.count
-    if total < LARGE_COLLECTION or len(query.words) < 2:
+    if kb.vectors.count < LARGE_COLLECTION or len(query.words) < 2:
         return query
-    budget = min(MATCH_BUDGET, MATCH_SHARE * total)
+    budget, cap = _budget(kb)
     generation = kb.store.generation
-    # A word in more passages than the budget is kept only when it is the rarest of all, so counting
-    # stops just past the budget (a common word's count was most of what choosing cost at 1M passages);
-    # only when every word is past it are they counted in full, to find the rarest.
-    cap = int(budget) + 1
     counts = {w: _passages_with(kb.store, generation, w, cap) for w in query.words}
     if all(n > budget for n in counts.values()):
         # Every word alone is past the budget (at 1M, "develop their product management skills",
